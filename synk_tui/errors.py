@@ -1,0 +1,83 @@
+"""Typed errors of the synk core. Each carries a stable `code` for the wire."""
+
+from __future__ import annotations
+
+
+class SynkError(Exception):
+    """Base class: a failure a person can read, with a stable machine code."""
+
+    code: str = "synk_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_wire(self) -> dict[str, str]:
+        """The error as the wire sends it."""
+        return {"code": self.code, "message": self.message}
+
+
+class MaxSessionsError(SynkError):
+    """All session slots are taken."""
+
+    code = "max_sessions"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"Max sessions reached ({limit})")
+        self.limit = limit
+
+
+class SessionNotFoundError(SynkError):
+    """No session has this id (never existed or already destroyed)."""
+
+    code = "session_not_found"
+
+    def __init__(self, session_id: object) -> None:
+        super().__init__(f"No session with id {session_id!r}")
+        self.session_id = session_id
+
+
+class SessionExitedError(SynkError):
+    """The session's process has exited; it can be read but not written."""
+
+    code = "session_exited"
+
+    def __init__(self, session_id: int, exit_code: int | None) -> None:
+        super().__init__(f"Session {session_id} has exited (code {exit_code})")
+        self.session_id = session_id
+        self.exit_code = exit_code
+
+
+class AgentUnavailableError(SynkError):
+    """The agent's command is not installed (not found on PATH)."""
+
+    code = "agent_unavailable"
+
+    def __init__(self, agent_type: str, command: str) -> None:
+        super().__init__(
+            f"The {agent_type} agent needs the command {command!r}, which was not found on PATH"
+        )
+        self.agent_type = agent_type
+        self.command = command
+
+
+class InvalidArgumentError(SynkError):
+    """A command got a missing, wrongly typed or impossible argument."""
+
+    code = "invalid_argument"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class PoolError(SynkError):
+    """A shell could not be started or never became ready."""
+
+    code = "pool_error"
+
+
+class PersistenceError(SynkError):
+    """A saved workspace could not be written or read."""
+
+    code = "persistence_error"
