@@ -1,0 +1,160 @@
+"""config.toml -> a typed `Config`.
+
+A person's config file must never stop synk from starting: unknown sections
+or keys and values of the wrong type become warnings (shown by the app) and
+the default is used instead. A file that is not valid TOML is one warning.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from synk_tui import paths
+
+
+@dataclass
+class PoolSettings:
+    """The `[pool]` section: see `synk_tui.pool.PoolConfig`."""
+
+    initial_pool_size: int = 2
+    max_pool_size: int = 4
+    max_active: int = 12
+    recycle_enabled: bool = True
+    max_pty_age: float = 30 * 60.0
+    warmup_delay: float = 0.1
+    shell: str = ""
+    prompt_pattern: str = r"\$\s*$"
+    warm_timeout: float = 5.0
+
+
+@dataclass
+class AgentSettings:
+    """The `[agents]` section: the command line that starts each agent type."""
+
+    terminal: str = ""
+    claude_code: str = "claude"
+    gemini_cli: str = "gemini"
+    codex: str = "codex"
+
+
+@dataclass
+class KeySettings:
+    """The `[keys]` section: Textual key names."""
+
+    prefix: str = "ctrl+backslash"
+    broadcast: str = "b"
+    command_bar: str = "slash"
+    zoom: str = "z"
+    new_session: str = "n"
+    close_session: str = "x"
+    mark: str = "space"
+    save: str = "s"
+    restore: str = "o"
+    help: str = "question_mark"
+    quit: str = "q"
+
+
+@dataclass
+class PersistenceSettings:
+    """The `[persistence]` section."""
+
+    autosave: bool = True
+    autosave_interval: float = 30.0
+    ask_on_quit: bool = True
+
+
+@dataclass
+class CostSettings:
+    """The `[cost]` section: a regex per agent type whose group 1 is a dollar amount."""
+
+    claude_code: str = r"\$\s?(\d+(?:\.\d+)?)"
+    gemini_cli: str = r"\$\s?(\d+(?:\.\d+)?)"
+    codex: str = r"\$\s?(\d+(?:\.\d+)?)"
+    terminal: str = ""
+
+
+@dataclass
+class UISettings:
+    """The `[ui]` section."""
+
+    scrollback: int = 10_000
+    busy_seconds: float = 2.0
+    launch_stagger: float = 0.1
+
+
+@dataclass
+class Config:
+    """Everything configurable, with defaults."""
+
+    pool: PoolSettings = field(default_factory=PoolSettings)
+    agents: AgentSettings = field(default_factory=AgentSettings)
+    keys: KeySettings = field(default_factory=KeySettings)
+    persistence: PersistenceSettings = field(default_factory=PersistenceSettings)
+    cost: CostSettings = field(default_factory=CostSettings)
+    ui: UISettings = field(default_factory=UISettings)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _coerce(value: Any, default: Any) -> Any:
+    """`value` if it fits the type of `default` (ints are fine for floats), else raise."""
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+    elif isinstance(default, float):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    elif isinstance(default, int):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif isinstance(default, str) and isinstance(value, str):
+        return value
+    raise TypeError(f"expected {type(default).__name__}, got {type(value).__name__}")
+
+
+def parse_config(data: dict[str, Any], source: str = "config.toml") -> Config:
+    """Build a Config from parsed TOML, collecting warnings instead of failing."""
+    config = Config()
+    for section_name, section_value in data.items():
+        section = getattr(config, section_name, None)
+        if section_name == "warnings" or not dataclasses.is_dataclass(section):
+            config.warnings.append(f"{source}: unknown section [{section_name}] ignored")
+            continue
+        if not isinstance(section_value, dict):
+            config.warnings.append(f"{source}: [{section_name}] must be a table; ignored")
+            continue
+        known = {f.name for f in dataclasses.fields(section)}
+        for key, value in section_value.items():
+            if key not in known:
+                config.warnings.append(f"{source}: unknown key {section_name}.{key} ignored")
+                continue
+            try:
+                setattr(section, key, _coerce(value, getattr(section, key)))
+            except TypeError as error:
+                config.warnings.append(
+                    f"{source}: {section_name}.{key}: {error}; using the default"
+                )
+    return config
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read the user's config file; a missing file gives the defaults."""
+    path = path or paths.config_file()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Config()
+    except OSError as error:
+        config = Config()
+        config.warnings.append(f"{path}: cannot be read ({error.strerror}); using defaults")
+        return config
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        config = Config()
+        config.warnings.append(f"{path}: not valid TOML ({error}); using defaults")
+        return config
+    return parse_config(data, str(path))
