@@ -1,0 +1,552 @@
+"""A pool of pre-warmed shells on real PTYs, so a new session is usable at once.
+
+A login shell with real dotfiles takes 10-160 ms to reach its prompt; a warm
+one answers a command in well under a millisecond. The pool keeps a few
+shells spawned and sitting at their prompt (Warming -> Idle), hands them out
+first-in first-out, refills itself shortly after each claim and, when a plain
+shell's session ends, cleans it and takes it back (recycling).
+
+Claiming a warm shell types one setup line into it: a leading space keeps it
+out of history (bash with ignorespace, which the pool asks for, zsh's
+hist_ignore_space, fish), and a marker printed at its end tells exactly where
+the setup's own echo ends. Everything before the marker is dropped, so the
+session starts on a clean screen with a fresh prompt (or the agent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import os
+import re
+import secrets
+import shlex
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from synk_tui import __version__
+from synk_tui.agents import default_shell
+from synk_tui.config import PoolSettings
+from synk_tui.errors import InvalidArgumentError, MaxSessionsError, PoolError
+from synk_tui.events import AppError, PoolStatus
+from synk_tui.pty_process import PtyProcess
+
+GENERIC_PROMPT = re.compile("[$#%>\u276f\u00bb\u2192\u279c]\\s*$")
+"""Prompt endings of sh, bash (user and root), zsh, fish and common themes."""
+
+_ESCAPES = re.compile(
+    rb"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
+    rb"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC
+    rb"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS, SOS, PM, APC
+    rb"|\x1b[()*+][0-9A-Za-z]"  # charset designation
+    rb"|\x1b[ -/]*[0-~]"  # any other escape
+)
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+MARKER_PREFIX = b"\x1b]697;synk-ready;"
+"""An OSC no terminal acts on; only the marker's printf output contains the
+ESC byte, the echo of the command line shows a backslash escape instead."""
+
+
+class PtyState(enum.Enum):
+    """Where a pooled shell is in its life."""
+
+    WARMING = "warming"
+    IDLE = "idle"
+    ACTIVE = "active"
+    RECYCLING = "recycling"
+    DEAD = "dead"
+
+
+@dataclass
+class PoolConfig:
+    """How many shells to keep warm and how to start and judge them."""
+
+    initial_pool_size: int = 2
+    max_pool_size: int = 4
+    max_active: int = 12
+    recycle_enabled: bool = True
+    max_pty_age: float = 30 * 60.0
+    warmup_delay: float = 0.1
+    shell: str = field(default_factory=default_shell)
+    prompt_pattern: str = r"\$\s*$"
+    warm_timeout: float = 5.0
+    shell_args: tuple[str, ...] = ("-l", "-i")
+    """A login interactive shell, as a terminal emulator would start it."""
+    env: dict[str, str] = field(default_factory=dict)
+    """Extra environment for every shell (tests use it for HOME, PS1...)."""
+    cwd: str | None = None
+    """Where warm shells start before a claim moves them (default: $HOME)."""
+    cols: int = 80
+    rows: int = 24
+    refill_delay: float = 0.1
+    max_warm_failures: int = 3
+    """Consecutive failures after which background warming stops (and says so)."""
+    settle_time: float = 0.03
+    """Quiet time after a matching prompt before the shell counts as ready."""
+    quiet_time: float = 0.5
+    """Quiet time after any output that counts as ready when no pattern matches."""
+    setup_timeout: float = 5.0
+    recycle_interrupt_wait: float = 0.5
+    recycle_timeout: float = 2.0
+    kill_grace: float = 3.0
+
+    @classmethod
+    def from_settings(cls, settings: PoolSettings, **overrides: Any) -> PoolConfig:
+        """Build from the `[pool]` section of config.toml."""
+        values: dict[str, Any] = {
+            "initial_pool_size": settings.initial_pool_size,
+            "max_pool_size": settings.max_pool_size,
+            "max_active": settings.max_active,
+            "recycle_enabled": settings.recycle_enabled,
+            "max_pty_age": settings.max_pty_age,
+            "warmup_delay": settings.warmup_delay,
+            "prompt_pattern": settings.prompt_pattern,
+            "warm_timeout": settings.warm_timeout,
+        }
+        if settings.shell:
+            values["shell"] = settings.shell
+        values.update(overrides)
+        return cls(**values)
+
+
+def strip_escapes(data: bytes) -> str:
+    """Terminal output as plain text (escape sequences removed)."""
+    return _ESCAPES.sub(b"", data).decode("utf-8", "replace")
+
+
+def last_line(data: bytes) -> str:
+    """The line the cursor is on, as far as plain text can tell (for prompts)."""
+    text = strip_escapes(data[-2048:]).replace("\x07", "")
+    line = text.rsplit("\n", 1)[-1]
+    # zsh and others redraw with carriage returns: keep the last non-blank piece.
+    pieces = [piece for piece in line.split("\r") if piece.strip()]
+    return pieces[-1] if pieces else ""
+
+
+class PooledPty:
+    """A shell the pool owns, with what it has printed so far."""
+
+    def __init__(self, process: PtyProcess) -> None:
+        self.process = process
+        self.state = PtyState.WARMING
+        self.output = bytearray()
+        self.last_output_at = time.monotonic()
+        self.exited = False
+        self._waiters: list[asyncio.Event] = []
+
+    def start_buffering(self) -> None:
+        """Collect the shell's output (while the pool owns it)."""
+        self.process.set_reader(self._on_readable)
+
+    def stop_buffering(self) -> None:
+        """Hand reading over to whoever takes the shell."""
+        self.process.set_reader(None)
+
+    def _on_readable(self) -> None:
+        data = self.process.read()
+        if data is None:
+            self.exited = True
+            self.process.set_reader(None)
+        elif data:
+            self.output += data
+            if len(self.output) > 1 << 16:  # only the tail matters here
+                del self.output[: -(1 << 15)]
+            self.last_output_at = time.monotonic()
+        for waiter in self._waiters:
+            waiter.set()
+
+    async def wait_output(self, timeout: float) -> None:
+        """Return when more output (or EOF) arrived, or after `timeout`."""
+        waiter = asyncio.Event()
+        self._waiters.append(waiter)
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(waiter.wait(), timeout)
+        finally:
+            self._waiters.remove(waiter)
+
+    @property
+    def age(self) -> float:
+        """Seconds since the shell was spawned."""
+        return time.monotonic() - self.process.started_at
+
+
+@dataclass
+class ClaimedPty:
+    """A shell handed to a session: its process and the output after the setup."""
+
+    process: PtyProcess
+    initial_output: bytes
+    pooled: bool
+    """True when it came warm from the pool, False when spawned on demand."""
+
+
+class ProcessPool:
+    """Pre-warmed shells, claimed FIFO, refilled and recycled."""
+
+    def __init__(self, config: PoolConfig | None = None) -> None:
+        self.config = config or PoolConfig()
+        self.post: Callable[[Any], object] = lambda message: None
+        """Where PoolStatus and AppError go; the SessionManager sets it."""
+        self._prompt = re.compile(self.config.prompt_pattern)
+        self._idle: deque[PooledPty] = deque()
+        self._warming: set[PooledPty] = set()
+        self._recycling: set[PooledPty] = set()
+        self._active: dict[int, PooledPty] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._warm_failures = 0
+        self._warming_stopped = False
+        self._closed = False
+        self._last_status: tuple[int, int, int] | None = None
+        self._refill_handle: asyncio.TimerHandle | None = None
+
+    # -- public surface ------------------------------------------------------
+
+    async def start(self) -> None:
+        """Begin warming `initial_pool_size` shells; returns without waiting."""
+        self._post_status()
+        self._refill()
+
+    def status(self) -> tuple[int, int, int]:
+        """(idle, active, total) where total counts every live shell."""
+        idle = len(self._idle)
+        active = len(self._active)
+        total = idle + active + len(self._warming) + len(self._recycling)
+        return idle, active, total
+
+    @property
+    def active_count(self) -> int:
+        """Shells handed out and not yet released."""
+        return len(self._active)
+
+    async def wait_idle(self, count: int, timeout: float = 10.0) -> bool:
+        """Wait until `count` shells are idle (for tests and benchmarks)."""
+        deadline = time.monotonic() + timeout
+        while len(self._idle) < count:
+            if time.monotonic() >= deadline or self._closed:
+                return False
+            await asyncio.sleep(0.005)
+        return True
+
+    async def claim(
+        self,
+        *,
+        working_dir: str,
+        env: Mapping[str, str] | None = None,
+        exec_argv: Sequence[str] | None = None,
+        cols: int = 80,
+        rows: int = 24,
+    ) -> ClaimedPty:
+        """A shell in `working_dir` with `env` set, running `exec_argv` if given.
+
+        Takes the oldest idle shell, or spawns one when none is idle. Raises
+        MaxSessionsError at `max_active` and PoolError when no shell starts.
+        """
+        if self._closed:
+            raise PoolError("The shell pool is shut down")
+        if len(self._active) >= self.config.max_active:
+            raise MaxSessionsError(self.config.max_active)
+        line, marker = build_setup_line(working_dir, env or {}, exec_argv)
+        pooled = bool(self._idle)
+        while True:
+            if self._idle:
+                shell = self._idle.popleft()
+                if shell.exited or not shell.process.alive:
+                    self._spawn_task(shell.process.terminate(0.1))
+                    continue
+            else:
+                shell = await self._spawn_ready(on_demand=True)
+            break
+        shell.state = PtyState.ACTIVE
+        self._active[shell.process.pid] = shell
+        self._post_status()
+        self._schedule_refill()
+        try:
+            shell.process.resize(cols, rows)
+            shell.output.clear()
+            shell.process.write(line)
+            rest = await self._wait_marker(shell, marker, self.config.setup_timeout)
+        except BaseException:
+            self._active.pop(shell.process.pid, None)
+            await self._kill(shell)
+            raise
+        if rest is None:
+            self._active.pop(shell.process.pid, None)
+            tail = last_line(bytes(shell.output))
+            await self._kill(shell)
+            raise PoolError(
+                f"The shell did not run synk's setup within {self.config.setup_timeout:g}s"
+                + (f" (last output: {tail!r})" if tail else "")
+            )
+        shell.stop_buffering()
+        shell.output.clear()
+        return ClaimedPty(shell.process, rest, pooled)
+
+    async def release(self, process: PtyProcess, *, recycle: bool) -> None:
+        """Take a claimed shell back: recycle a healthy plain shell, else end it."""
+        shell = self._active.pop(process.pid, None)
+        if shell is None:
+            await process.terminate(self.config.kill_grace)
+            return
+        reusable = (
+            recycle
+            and self.config.recycle_enabled
+            and not self._closed
+            and process.alive
+            and shell.age < self.config.max_pty_age
+            and process.foreground_pgid() == process.pid  # no job in the foreground
+            and len(self._idle) + len(self._warming) + len(self._recycling)
+            < self.config.max_pool_size
+        )
+        if not reusable:
+            self._post_status()
+            await self._kill(shell)
+            return
+        shell.state = PtyState.RECYCLING
+        self._recycling.add(shell)
+        self._post_status()
+        self._spawn_task(self._recycle(shell))
+
+    async def shutdown(self) -> None:
+        """End every shell the pool still owns (claimed ones belong to sessions)."""
+        self._closed = True
+        if self._refill_handle is not None:
+            self._refill_handle.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        shells = [*self._idle, *self._warming, *self._recycling]
+        self._idle.clear()
+        self._warming.clear()
+        self._recycling.clear()
+        await asyncio.gather(*(self._kill(s) for s in shells), return_exceptions=True)
+        self._post_status()
+
+    def kill_all_now(self) -> None:
+        """Synchronous last resort for interpreter exit: SIGKILL every shell."""
+        self._closed = True
+        for shell in [*self._idle, *self._warming, *self._recycling, *self._active.values()]:
+            shell.process.kill_now()
+
+    # -- warming -------------------------------------------------------------
+
+    def _schedule_refill(self) -> None:
+        if self._refill_handle is None and not self._closed:
+            loop = asyncio.get_running_loop()
+            self._refill_handle = loop.call_later(self.config.refill_delay, self._refill)
+
+    def _refill(self) -> None:
+        """Start warming until idle + warming reaches initial_pool_size."""
+        self._refill_handle = None
+        if self._closed or self._warming_stopped:
+            return
+        spare = len(self._idle) + len(self._warming) + len(self._recycling)
+        wanted = min(self.config.initial_pool_size, self.config.max_pool_size) - spare
+        for index in range(max(0, wanted)):
+            self._spawn_task(self._warm_in_background(index * self.config.warmup_delay))
+
+    async def _warm_in_background(self, delay: float) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        if self._closed:
+            return
+        try:
+            shell = await self._spawn_ready(on_demand=False)
+        except PoolError as error:
+            self._warm_failures += 1
+            if self._warm_failures >= self.config.max_warm_failures:
+                self._warming_stopped = True
+                self.post(
+                    AppError(
+                        "pool",
+                        f"{error.message}. Gave up pre-warming shells after "
+                        f"{self._warm_failures} failures; new sessions start cold.",
+                        recoverable=True,
+                    )
+                )
+            else:
+                self._schedule_refill()
+            return
+        self._warm_failures = 0
+        shell.state = PtyState.IDLE
+        self._idle.append(shell)
+        self._post_status()
+
+    async def _spawn_ready(self, *, on_demand: bool) -> PooledPty:
+        """Spawn a shell and wait for its prompt, or raise PoolError."""
+        config = self.config
+        try:
+            process = PtyProcess(
+                [config.shell, *config.shell_args],
+                env=shell_environment(config.env),
+                cwd=config.cwd or os.path.expanduser("~"),
+                cols=config.cols,
+                rows=config.rows,
+            )
+        except OSError as error:
+            raise PoolError(f"Cannot start the shell {config.shell!r}: {error.strerror}") from None
+        shell = PooledPty(process)
+        if not on_demand:
+            self._warming.add(shell)
+        self._post_status()
+        shell.start_buffering()
+        try:
+            ready = await self._wait_prompt(shell, config.warm_timeout)
+        except BaseException:
+            self._warming.discard(shell)
+            await self._kill(shell)
+            raise
+        self._warming.discard(shell)
+        if not ready:
+            tail = last_line(bytes(shell.output))
+            why = "exited" if shell.exited or not process.alive else "showed no prompt"
+            await self._kill(shell)
+            self._post_status()
+            raise PoolError(
+                f"The shell {config.shell!r} {why} within {config.warm_timeout:g}s"
+                + (f" (last output: {tail!r})" if tail else " (no output)")
+            )
+        return shell
+
+    async def _wait_prompt(self, shell: PooledPty, timeout: float) -> bool:
+        """True once the shell sits at a prompt: the pattern matches and output
+        paused, or (for prompts no pattern knows) any output then a long pause."""
+        config = self.config
+        deadline = time.monotonic() + timeout
+        while True:
+            if shell.exited or not shell.process.alive:
+                return False
+            now = time.monotonic()
+            if shell.output:
+                quiet = now - shell.last_output_at
+                line = last_line(bytes(shell.output))
+                matched = bool(self._prompt.search(line) or GENERIC_PROMPT.search(line))
+                need = config.settle_time if matched else config.quiet_time
+                if quiet >= need:
+                    return True
+                wait = need - quiet
+            else:
+                wait = deadline - now
+            if now >= deadline:
+                return False
+            await shell.wait_output(min(wait, deadline - now) + 0.001)
+
+    async def _wait_marker(self, shell: PooledPty, marker: bytes, timeout: float) -> bytes | None:
+        """The output after `marker` once it appears, or None on timeout/exit."""
+        deadline = time.monotonic() + timeout
+        while True:
+            index = shell.output.find(marker)
+            if index >= 0:
+                return bytes(shell.output[index + len(marker) :])
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or shell.exited:
+                return None
+            await shell.wait_output(remaining)
+
+    # -- recycling and ending ------------------------------------------------
+
+    async def _recycle(self, shell: PooledPty) -> None:
+        """Ctrl+C, a pause, a reset, and a fresh prompt within the time limit."""
+        config = self.config
+        try:
+            shell.start_buffering()
+            shell.process.write(b"\x03")
+            await asyncio.sleep(config.recycle_interrupt_wait)
+            shell.output.clear()
+            line, marker = build_setup_line(None, {}, None, reset=True)
+            shell.process.write(line)
+            rest = await self._wait_marker(shell, marker, config.recycle_timeout)
+            healthy = rest is not None and not self._closed
+            if healthy:
+                shell.output[:] = rest or b""
+                healthy = await self._wait_prompt(shell, config.recycle_timeout)
+        except asyncio.CancelledError:
+            self._recycling.discard(shell)
+            await self._kill(shell)
+            raise
+        self._recycling.discard(shell)
+        if healthy and not self._closed:
+            shell.state = PtyState.IDLE
+            self._idle.append(shell)
+            self._post_status()
+        else:
+            await self._kill(shell)
+            self._post_status()
+
+    async def _kill(self, shell: PooledPty) -> None:
+        shell.state = PtyState.DEAD
+        await shell.process.terminate(self.config.kill_grace)
+
+    def _spawn_task(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _post_status(self) -> None:
+        status = self.status()
+        if status != self._last_status:
+            self._last_status = status
+            self.post(PoolStatus(*status))
+
+
+def shell_environment(extra: Mapping[str, str]) -> dict[str, str]:
+    """The environment every shell starts with: ours, minus what would mislead
+    programs into thinking they run in another multiplexer, plus synk's own."""
+    env = dict(os.environ)
+    for name in ("TMUX", "TMUX_PANE", "STY", "ZELLIJ", "ZELLIJ_SESSION_NAME", "COLUMNS", "LINES"):
+        env.pop(name, None)
+    env.update(
+        {
+            "TERM": "xterm-256color",
+            "COLORTERM": "truecolor",
+            "TERM_PROGRAM": "synk",
+            "TERM_PROGRAM_VERSION": __version__,
+        }
+    )
+    env.setdefault("HISTCONTROL", "ignorespace")
+    env.update(extra)
+    return env
+
+
+def build_setup_line(
+    working_dir: str | None,
+    env: Mapping[str, str],
+    exec_argv: Sequence[str] | None,
+    *,
+    reset: bool = False,
+) -> tuple[bytes, bytes]:
+    """The line typed into a warm shell, and the marker that ends its echo.
+
+    Written for every POSIX shell and fish: `cd`, `export NAME=value`,
+    `printf` and `exec` mean the same in all of them.
+    """
+    parts: list[str] = []
+    if reset:
+        parts.append("stty sane 2>/dev/null")
+    if working_dir is not None:
+        if not os.path.isabs(working_dir):
+            raise InvalidArgumentError(
+                f"Working directory must be absolute: {working_dir!r}", "workingDir"
+            )
+        parts.append(f"cd {shlex.quote(working_dir)}")
+    assignments = []
+    for name, value in env.items():
+        if not _ENV_NAME.match(name):
+            raise InvalidArgumentError(f"Invalid environment variable name {name!r}", "env")
+        if any(ord(ch) < 32 and ch != "\t" for ch in value):
+            raise InvalidArgumentError(
+                f"Environment variable {name} holds a control character", "env"
+            )
+        assignments.append(f"{name}={shlex.quote(value)}")
+    if assignments:
+        parts.append("export " + " ".join(assignments))
+    nonce = secrets.token_hex(8)
+    parts.append(f"printf '\\033]697;synk-ready;%s\\007' {nonce}")
+    if exec_argv:
+        parts.append("exec " + " ".join(shlex.quote(arg) for arg in exec_argv) + " || exit 127")
+    line = " " + "; ".join(parts) + "\r"
+    return line.encode(), MARKER_PREFIX + nonce.encode() + b"\x07"
