@@ -1,0 +1,332 @@
+"""Textual input events -> the bytes a program on a PTY expects.
+
+Pure functions, no widget state: the terminal pane passes in the modes the
+child asked for (read from its emulator) and writes the result through the
+session manager. The encodings are xterm's, as advertised by the
+`xterm-256color` terminfo entry the children run under: a key sends what
+xterm would send for it, so readline, vim, less and the agent CLIs bind it.
+
+Why this is needed at all: Textual hands a widget decoded key *names*
+(`"ctrl+up"`, `"f5"`, `"alt+x"`), and `Key.character` is only set for keys
+that are a single byte (see docs NOTES §3). With the kitty keyboard protocol
+(which Textual enables on terminals that support it) even `ctrl+a` and
+`escape` arrive without a character. So every key is encoded from its name.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+from typing import Final, Literal
+
+from textual.keys import KEY_TO_UNICODE_NAME, REPLACED_KEYS
+
+__all__ = [
+    "BRACKETED_PASTE_END",
+    "BRACKETED_PASTE_START",
+    "MouseAction",
+    "encode_focus",
+    "encode_key",
+    "encode_mouse",
+    "encode_paste",
+    "xterm_modifier",
+]
+
+ESC: Final = "\x1b"
+CSI: Final = "\x1b["
+SS3: Final = "\x1bO"
+
+BRACKETED_PASTE_START: Final = "\x1b[200~"
+BRACKETED_PASTE_END: Final = "\x1b[201~"
+
+# Keys whose unmodified form depends on DECCKM (cursor keys) - final byte.
+_CURSOR_FINALS: Final[dict[str, str]] = {
+    "up": "A",
+    "down": "B",
+    "right": "C",
+    "left": "D",
+    "home": "H",
+    "end": "F",
+    "kp_begin": "E",
+}
+
+# `CSI n ~` keys.
+_TILDE_CODES: Final[dict[str, int]] = {
+    "insert": 2,
+    "delete": 3,
+    "pageup": 5,
+    "pagedown": 6,
+    "f5": 15,
+    "f6": 17,
+    "f7": 18,
+    "f8": 19,
+    "f9": 20,
+    "f10": 21,
+    "f11": 23,
+    "f12": 24,
+}
+
+# F1-F4 are `SS3 P..S` unmodified, `CSI 1;m P..S` modified.
+_SS3_FKEYS: Final[dict[str, str]] = {"f1": "P", "f2": "Q", "f3": "R", "f4": "S"}
+
+# Keypad keys as the kitty protocol names them: (normal text, application-mode SS3 final).
+_KEYPAD: Final[dict[str, tuple[str, str]]] = {
+    "decimal": (".", "n"),
+    "divide": ("/", "o"),
+    "multiply": ("*", "j"),
+    "subtract": ("-", "m"),
+    "add": ("+", "k"),
+    "equal": ("=", "X"),
+    "separator": (",", "l"),
+}
+
+# ctrl + a non-letter key, as xterm (and the VT220 before it) sends it.
+_CTRL_SYMBOLS: Final[dict[str, str]] = {
+    "at": "\x00",
+    "space": "\x00",
+    "2": "\x00",
+    "left_square_bracket": "\x1b",
+    "3": "\x1b",
+    "backslash": "\x1c",
+    "4": "\x1c",
+    "right_square_bracket": "\x1d",
+    "5": "\x1d",
+    "circumflex_accent": "\x1e",
+    "tilde": "\x1e",
+    "6": "\x1e",
+    "underscore": "\x1f",
+    "minus": "\x1f",
+    "slash": "\x1f",
+    "7": "\x1f",
+    "question_mark": "\x7f",
+    "8": "\x7f",
+    "backspace": "\x08",
+    "enter": "\r",
+    "tab": "\t",
+    "escape": "\x1b",
+}
+
+_MODIFIER_NAMES: Final = frozenset({"shift", "alt", "ctrl", "meta", "super", "hyper"})
+
+
+def xterm_modifier(shift: bool, alt: bool, ctrl: bool, meta: bool = False) -> int:
+    """The `m` parameter of xterm's `CSI 1;m X` forms (1 means none)."""
+    return 1 + (1 if shift else 0) + (2 if alt else 0) + (4 if ctrl else 0) + (8 if meta else 0)
+
+
+def _split_key(key: str) -> tuple[frozenset[str], str]:
+    """`"alt+ctrl+up"` -> ({"alt", "ctrl"}, "up").
+
+    Textual spells `+` itself as `plus`, so splitting on `+` is safe.
+    """
+    parts = key.split("+")
+    mods = frozenset(part for part in parts[:-1] if part in _MODIFIER_NAMES)
+    return mods, parts[-1]
+
+
+def _char_for_name(name: str) -> str | None:
+    """The printable character a Textual key name stands for, if any."""
+    if len(name) == 1:
+        return name
+    name = REPLACED_KEYS.get(name, name)
+    unicode_name = KEY_TO_UNICODE_NAME.get(name, name.upper().replace("_", " "))
+    try:
+        return unicodedata.lookup(unicode_name)
+    except KeyError:
+        return None
+
+
+def _is_text(character: str | None) -> bool:
+    """True for text to send as is (no control characters in it)."""
+    return bool(character) and all(c >= " " and c != "\x7f" for c in character or "")
+
+
+@lru_cache(maxsize=4096)
+def _encode(
+    key: str, character: str | None, app_cursor_keys: bool, app_keypad: bool
+) -> bytes | None:
+    mods, base = _split_key(key)
+    shift = "shift" in mods
+    alt = "alt" in mods
+    ctrl = "ctrl" in mods
+    meta = "meta" in mods
+    prefix = ESC if (alt or meta) else ""
+    modifier = xterm_modifier(shift, alt, ctrl, meta)
+
+    # Cursor keys and Home/End: DECCKM picks SS3 or CSI when unmodified.
+    if base in _CURSOR_FINALS:
+        final = _CURSOR_FINALS[base]
+        if modifier > 1:
+            return f"{CSI}1;{modifier}{final}".encode()
+        return f"{SS3 if app_cursor_keys else CSI}{final}".encode()
+
+    if base in _TILDE_CODES:
+        code = _TILDE_CODES[base]
+        if modifier > 1:
+            return f"{CSI}{code};{modifier}~".encode()
+        return f"{CSI}{code}~".encode()
+
+    if base in _SS3_FKEYS:
+        if modifier > 1:
+            return f"{CSI}1;{modifier}{_SS3_FKEYS[base]}".encode()
+        return f"{SS3}{_SS3_FKEYS[base]}".encode()
+
+    if base.startswith("f") and base[1:].isdigit() and 13 <= int(base[1:]) <= 48:
+        # xterm's terminfo: F13-F24 are shift+F1-F12, F25-F36 ctrl+, F37-F48 ctrl+shift+.
+        number = int(base[1:])
+        group, index = divmod(number - 1, 12)
+        extra = {1: "shift", 2: "ctrl", 3: "ctrl+shift"}[group]
+        mod_names = "+".join(sorted(mods | set(extra.split("+"))))
+        return _encode(f"{mod_names}+f{index + 1}", None, app_cursor_keys, app_keypad)
+
+    if base in _KEYPAD and not ctrl:
+        text, final = _KEYPAD[base]
+        if app_keypad:
+            return f"{SS3}{final}".encode()
+        return (prefix + text).encode()
+
+    if base == "enter":
+        # Claude Code and other readline-ish TUIs read shift+enter as ESC CR.
+        return ("\x1b\r" if (shift or alt or meta) else "\r").encode()
+
+    if base == "tab":
+        if shift:
+            return f"{CSI}Z".encode()
+        return (prefix + "\t").encode()
+
+    if base == "escape":
+        return (prefix + ESC).encode()
+
+    if base == "backspace":
+        if ctrl:
+            return (prefix + "\x08").encode()
+        # The outer terminal may send ^H for backspace; pass on what it sent.
+        byte = "\x08" if character == "\x08" else "\x7f"
+        return (prefix + byte).encode()
+
+    if ctrl:
+        if len(base) == 1 and base.isascii() and base.isalpha():
+            return (prefix + chr(ord(base.lower()) & 0x1F)).encode()
+        if base in _CTRL_SYMBOLS:
+            return (prefix + _CTRL_SYMBOLS[base]).encode()
+        if character and len(character) == 1 and ord(character) < 0x20:
+            return (prefix + character).encode()
+        # ctrl + a key with no control form (ctrl+1, ctrl+é): xterm sends the key.
+        ctrl_text = _char_for_name(base)
+        return (prefix + ctrl_text).encode() if ctrl_text else None
+
+    if base == "space":
+        return (prefix + " ").encode()
+
+    # Printable text: prefer what the terminal said the key typed.
+    if _is_text(character):
+        assert character is not None
+        return (prefix + character).encode()
+    if character and len(character) == 1 and not mods:
+        # A lone control byte Textual gave a name we do not special-case.
+        return character.encode()
+    named = _char_for_name(base)
+    if named is None or not _is_text(named):
+        return None
+    if shift:
+        named = named.upper()
+    return (prefix + named).encode()
+
+
+def encode_key(
+    key: str,
+    character: str | None = None,
+    *,
+    app_cursor_keys: bool = False,
+    app_keypad: bool = False,
+) -> bytes | None:
+    """The bytes xterm sends for a Textual key, or None for keys with none.
+
+    `key` and `character` are `events.Key.key` and `events.Key.character`.
+    `app_cursor_keys` is DECCKM (`CSI ?1h`): unmodified arrows and Home/End
+    then send `SS3 x` instead of `CSI x`, which is what vim and less expect
+    after they switch it on. `app_keypad` is DECKPAM, used for the keypad
+    operator keys when the outer terminal reports them as keypad keys.
+    Modifier-only keys, media keys and the like return None.
+    """
+    return _encode(key, character, app_cursor_keys, app_keypad)
+
+
+def encode_paste(text: str, bracketed: bool) -> bytes:
+    """Pasted text as the child should receive it.
+
+    Newlines become CR, as every terminal sends them (a pasted LF would run
+    the line in some programs but not others). With bracketed paste (2004)
+    the text is wrapped in `ESC[200~ ... ESC[201~`, and any end marker inside
+    the text is removed so a paste can never break out of the brackets and
+    type commands.
+    """
+    text = text.replace("\r\n", "\r").replace("\n", "\r")
+    if not bracketed:
+        return text.encode()
+    while BRACKETED_PASTE_END in text:
+        text = text.replace(BRACKETED_PASTE_END, "")
+    return (BRACKETED_PASTE_START + text + BRACKETED_PASTE_END).encode()
+
+
+MouseAction = Literal["press", "release", "motion", "scroll_up", "scroll_down"]
+"""What happened: a button went down or up, the pointer moved, the wheel turned."""
+
+_WHEEL_CODES: Final[dict[str, int]] = {"scroll_up": 64, "scroll_down": 65}
+
+
+def encode_mouse(
+    action: MouseAction,
+    button: int,
+    x: int,
+    y: int,
+    *,
+    mode: int,
+    sgr: bool,
+    shift: bool = False,
+    alt: bool = False,
+    ctrl: bool = False,
+) -> bytes | None:
+    """A mouse report for the child, or None when its mode does not want it.
+
+    `button` is Textual's numbering (1 left, 2 middle, 3 right, 0 none);
+    `x`, `y` are 0-based cells in the child's screen. `mode` is the tracking
+    mode the child enabled: 9 (X10: presses only), 1000 (press, release,
+    wheel), 1002 (also motion while a button is held), 1003 (all motion);
+    0 means off. `sgr` (1006) selects `CSI < b;x;y M/m`, which has no
+    coordinate limit and tells which button was released; the legacy
+    `CSI M cb cx cy` form cannot express columns or rows past 223, so those
+    events are dropped as xterm does.
+    """
+    if mode == 0 or x < 0 or y < 0:
+        return None
+    if action == "motion" and (mode not in (1002, 1003) or (mode == 1002 and button == 0)):
+        return None
+    if mode == 9 and action not in ("press", "scroll_up", "scroll_down"):
+        return None
+
+    if action in _WHEEL_CODES:
+        code = _WHEEL_CODES[action]
+    elif button in (1, 2, 3):
+        code = button - 1
+    else:
+        code = 3  # no button: motion in 1003
+    if action == "motion":
+        code += 32
+    if mode != 9:
+        code += (4 if shift else 0) + (8 if alt else 0) + (16 if ctrl else 0)
+
+    if sgr:
+        final = "m" if action == "release" else "M"
+        return f"{CSI}<{code};{x + 1};{y + 1}{final}".encode()
+
+    if action == "release":
+        code = (code & ~3) | 3  # legacy releases do not say which button
+    if x + 1 + 32 > 255 or y + 1 + 32 > 255:
+        return None
+    return bytes([0x1B, 0x5B, 0x4D, 32 + code, 32 + x + 1, 32 + y + 1])
+
+
+def encode_focus(focused: bool) -> bytes:
+    """The focus report (`?1004`) for a pane gaining or losing focus."""
+    return b"\x1b[I" if focused else b"\x1b[O"
