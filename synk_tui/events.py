@@ -105,3 +105,17 @@ class ScreenUpdated(SynkEvent):
 
     def to_wire(self) -> dict[str, Any]:
         return {"sessionId": self.session_id}
+
+
+class SessionClipboard(SynkEvent):
+    """The session's program asked to set the clipboard (OSC 52)."""
+
+    wire_name = "session:clipboard"
+
+    def __init__(self, session_id: int, text: str) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.text = text
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"sessionId": self.session_id, "text": self.text}

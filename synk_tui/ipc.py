@@ -1,0 +1,103 @@
+"""The command schema in its wire form: `await invoke(manager, name, args)`.
+
+Commands and their camelCase arguments are the seed's; each maps onto a
+plain async method of the SessionManager (or a registered extension such as
+persistence). Arguments are checked here, so a bad call raises
+`InvalidArgumentError` naming the field instead of failing deep inside.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from synk_tui.errors import InvalidArgumentError
+from synk_tui.session_manager import SessionManager
+
+Handler = Callable[[SessionManager, Mapping[str, Any]], Awaitable[Any]]
+
+_MISSING = object()
+
+
+def _arg(
+    args: Mapping[str, Any], name: str, kind: type | tuple[type, ...], default: Any = _MISSING
+) -> Any:
+    """`args[name]` checked against `kind`; absent or None gives `default`."""
+    value = args.get(name)
+    if value is None:
+        if default is _MISSING:
+            raise InvalidArgumentError(f"Missing argument {name!r}", name)
+        return default
+    if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+        raise InvalidArgumentError(f"Argument {name!r} has the wrong type (bool)", name)
+    if not isinstance(value, kind):
+        expected = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise InvalidArgumentError(
+            f"Argument {name!r} must be {expected}, not {type(value).__name__}", name
+        )
+    return value
+
+
+async def _create(manager: SessionManager, args: Mapping[str, Any]) -> dict[str, int]:
+    env = _arg(args, "env", dict, None)
+    if env is not None and not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in env.items()
+    ):
+        raise InvalidArgumentError("Argument 'env' must map strings to strings", "env")
+    agent_args = _arg(args, "args", list, None)
+    if agent_args is not None and not all(isinstance(a, str) for a in agent_args):
+        raise InvalidArgumentError("Argument 'args' must be a list of strings", "args")
+    created = await manager.create(
+        agent_type=_arg(args, "agentType", str),
+        project_path=_arg(args, "projectPath", str),
+        branch=_arg(args, "branch", str, None),
+        working_dir=_arg(args, "workingDir", str, None),
+        env=env,
+        cols=_arg(args, "cols", int, 80),
+        rows=_arg(args, "rows", int, 24),
+        args=agent_args,
+    )
+    return {"sessionId": created.session_id, "paneIndex": created.pane_index}
+
+
+async def _destroy(manager: SessionManager, args: Mapping[str, Any]) -> dict[str, bool]:
+    return {"success": await manager.destroy(_arg(args, "sessionId", int))}
+
+
+async def _write(manager: SessionManager, args: Mapping[str, Any]) -> None:
+    manager.write(_arg(args, "sessionId", int), _arg(args, "data", str))
+
+
+async def _resize(manager: SessionManager, args: Mapping[str, Any]) -> None:
+    manager.resize(_arg(args, "sessionId", int), _arg(args, "cols", int), _arg(args, "rows", int))
+
+
+async def _list(manager: SessionManager, args: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [info.to_wire() for info in manager.list()]
+
+
+COMMANDS: dict[str, Handler] = {
+    "session:create": _create,
+    "session:destroy": _destroy,
+    "session:write": _write,
+    "session:resize": _resize,
+    "session:list": _list,
+}
+"""Wire command name -> handler. Other modules add theirs with `register`."""
+
+
+def register(name: str, handler: Handler) -> None:
+    """Add a wire command (e.g. `persistence:save_session`)."""
+    COMMANDS[name] = handler
+
+
+async def invoke(manager: SessionManager, name: str, args: Mapping[str, Any] | None = None) -> Any:
+    """Run one wire command and return its wire response."""
+    if not isinstance(name, str) or name not in COMMANDS:
+        known = ", ".join(sorted(COMMANDS))
+        raise InvalidArgumentError(f"Unknown command {name!r} (known: {known})", "command")
+    if args is None:
+        args = {}
+    if not isinstance(args, Mapping):
+        raise InvalidArgumentError("Command arguments must be an object", "args")
+    return await COMMANDS[name](manager, args)

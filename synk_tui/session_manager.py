@@ -1,0 +1,568 @@
+"""Sessions: their life cycle, their screens, and the events they send up.
+
+Like a tmux server, the manager keeps every session's screen whatever the UI
+shows: each session owns a `TerminalEmulator` fed with all of its output in
+order. Output is read without blocking (the PTY master is non-blocking and
+watched by the event loop) into a per-session backlog, and parsed in slices
+that never hold the loop for more than a few milliseconds, the focused
+session first. A session whose backlog grows past a high-water mark stops
+being read, so the kernel holds its child back until the backlog drains:
+nothing is ever dropped. Changes go up as one `ScreenUpdated` and one
+`SessionOutput` per session per frame.
+
+This module knows nothing of widgets; it only calls `post(message)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import itertools
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from synk_tui.agents import AGENT_TYPES, require_agent
+from synk_tui.config import AgentSettings
+from synk_tui.emulator import TerminalEmulator
+from synk_tui.errors import (
+    AgentUnavailableError,
+    InvalidArgumentError,
+    MaxSessionsError,
+    SessionExitedError,
+    SessionNotFoundError,
+    SynkError,
+)
+from synk_tui.events import (
+    AppError,
+    ScreenUpdated,
+    SessionClipboard,
+    SessionExit,
+    SessionOutput,
+    SessionReady,
+)
+from synk_tui.git import current_branch
+from synk_tui.pool import ProcessPool
+from synk_tui.pty_process import PtyProcess
+
+__all__ = [
+    "AgentUnavailableError",
+    "InvalidArgumentError",
+    "MaxSessionsError",
+    "SessionCreated",
+    "SessionExitedError",
+    "SessionInfo",
+    "SessionManager",
+    "SessionNotFoundError",
+    "SynkError",
+]
+
+FRAME_SECONDS = 1 / 60
+"""Events are coalesced to one per session per frame."""
+SLICE_SECONDS = 0.004
+"""How long one parse slice may hold the event loop."""
+CHUNK_BYTES = 16 * 1024
+"""Bytes fed to an emulator per step when it keeps up."""
+BULK_BYTES = 512 * 1024
+"""A backlog this large is fed whole, so the emulator can skip what no one
+can ever see (lines that scroll past the scrollback)."""
+HIGH_WATER = 8 * 1024 * 1024
+"""Unparsed bytes at which reading a session pauses (back-pressure)."""
+LOW_WATER = 1024 * 1024
+"""Unparsed bytes at which reading resumes."""
+NOT_STARTED = -1
+"""Exit code of a session whose process never started."""
+
+STARTING = "starting"
+RUNNING = "running"
+EXITED = "exited"
+
+
+@dataclass(frozen=True)
+class SessionCreated:
+    """What `create` returns: the new session's id and its grid position."""
+
+    session_id: int
+    pane_index: int
+
+
+@dataclass
+class SessionInfo:
+    """A snapshot of one session, as `list()` and the wire give it."""
+
+    session_id: int
+    pane_index: int
+    agent_type: str
+    project_path: str
+    working_dir: str
+    branch: str | None
+    pid: int | None
+    status: str
+    exit_code: int | None
+    cols: int
+    rows: int
+    created_at: float
+    last_output_at: float | None = None
+    args: list[str] = field(default_factory=list)
+
+    def to_wire(self) -> dict[str, Any]:
+        """camelCase keys, as the seed's `session:list` returns them."""
+        return {
+            "sessionId": self.session_id,
+            "paneIndex": self.pane_index,
+            "agentType": self.agent_type,
+            "projectPath": self.project_path,
+            "workingDir": self.working_dir,
+            "branch": self.branch,
+            "pid": self.pid,
+            "status": self.status,
+            "exitCode": self.exit_code,
+            "cols": self.cols,
+            "rows": self.rows,
+            "createdAt": self.created_at,
+            "lastOutputAt": self.last_output_at,
+            "args": list(self.args),
+        }
+
+
+class _Session:
+    """The manager's private record of one session."""
+
+    def __init__(self, info: SessionInfo, emulator: TerminalEmulator) -> None:
+        self.info = info
+        self.emulator = emulator
+        self.process: PtyProcess | None = None
+        self.start_task: asyncio.Task[None] | None = None
+        self.backlog = bytearray()
+        self.pending_output = bytearray()
+        self.pending_input = bytearray()
+        self.screen_changed = False
+        self.reading_paused = False
+        self.exit_code: int | None = None
+        """Set when the process exited; the session turns `exited` once the
+        output it left behind has been parsed and posted."""
+        self.visible = True
+        self.ready = asyncio.Event()
+
+
+class SessionManager:
+    """Creates, feeds and ends sessions; posts their events through `post`."""
+
+    def __init__(
+        self,
+        pool: ProcessPool,
+        post: Callable[[Any], object] | None = None,
+        *,
+        agents: AgentSettings | None = None,
+        scrollback: int = 10_000,
+    ) -> None:
+        self.pool = pool
+        self._post: Callable[[Any], object] = post or (lambda message: None)
+        pool.post = self._post
+        self.agents = agents or AgentSettings()
+        self.scrollback = scrollback
+        self._sessions: dict[int, _Session] = {}
+        self._ids = itertools.count(1)
+        self._last_id = 0
+        self._priority: int | None = None
+        self._parse_handle: asyncio.Handle | None = None
+        self._flush_handle: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._shut_down = False
+
+    # -- life cycle ------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start warming the pool; returns at once."""
+        await self.pool.start()
+
+    async def create(
+        self,
+        agent_type: str = "terminal",
+        project_path: str | None = None,
+        branch: str | None = None,
+        working_dir: str | None = None,
+        env: Mapping[str, str] | None = None,
+        cols: int = 80,
+        rows: int = 24,
+        args: Sequence[str] | None = None,
+    ) -> SessionCreated:
+        """Open a session; it is `starting` until its shell or agent is up.
+
+        Everything that can be checked up front raises here: an unknown or
+        missing agent, a bad path, a bad size, the session limit. Text
+        written while it starts is delivered once it is ready.
+        """
+        if self._shut_down:
+            raise SynkError("The session manager is shut down")
+        if agent_type not in AGENT_TYPES:
+            raise InvalidArgumentError(
+                f"Unknown agent type {agent_type!r} (expected one of: {', '.join(AGENT_TYPES)})",
+                "agentType",
+            )
+        project = _existing_dir(project_path or os.getcwd(), "projectPath")
+        workdir = _existing_dir(working_dir, "workingDir") if working_dir else project
+        _check_size(cols, rows)
+        extra_env = dict(env or {})
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in extra_env.items()):
+            raise InvalidArgumentError("env must map names to strings", "env")
+        agent_args = [str(arg) for arg in args or ()]
+        exec_argv = None
+        if agent_type != "terminal":
+            exec_argv = [*require_agent(agent_type, self.agents), *agent_args]
+        limit = self.pool.config.max_active
+        if len(self._sessions) >= limit:
+            raise MaxSessionsError(limit)
+
+        session_id = next(self._ids)
+        self._last_id = session_id
+        used = {s.info.pane_index for s in self._sessions.values()}
+        pane_index = next(i for i in itertools.count() if i not in used)
+        info = SessionInfo(
+            session_id=session_id,
+            pane_index=pane_index,
+            agent_type=agent_type,
+            project_path=project,
+            working_dir=workdir,
+            branch=branch if branch is not None else current_branch(workdir),
+            pid=None,
+            status=STARTING,
+            exit_code=None,
+            cols=cols,
+            rows=rows,
+            created_at=time.time(),
+            args=agent_args,
+        )
+        session = _Session(info, TerminalEmulator(cols, rows, self.scrollback))
+        session.emulator.on_reply = lambda data: self._reply(session, data)
+        session.emulator.on_clipboard = lambda text: self._post(SessionClipboard(session_id, text))
+        self._sessions[session_id] = session
+        session_env = {
+            "SYNK_SESSION": str(session_id),
+            "SYNK_PROJECT": project,
+            "TERM": "xterm-256color",
+            "COLORTERM": "truecolor",
+            **extra_env,
+        }
+        session.start_task = asyncio.ensure_future(self._start(session, session_env, exec_argv))
+        return SessionCreated(session_id, pane_index)
+
+    async def _start(
+        self, session: _Session, env: dict[str, str], exec_argv: list[str] | None
+    ) -> None:
+        info = session.info
+        try:
+            claimed = await self.pool.claim(
+                working_dir=info.working_dir,
+                env=env,
+                exec_argv=exec_argv,
+                cols=info.cols,
+                rows=info.rows,
+            )
+        except SynkError as error:
+            self._post(
+                AppError("session", f"Session {info.session_id} could not start: {error.message}")
+            )
+            session.exit_code = NOT_STARTED
+            self._finish_exit(session)
+            return
+        process = claimed.process
+        session.process = process
+        info.pid = process.pid
+        info.status = RUNNING
+        # The size may have changed while the shell was being claimed.
+        process.resize(info.cols, info.rows)
+        process.set_reader(lambda: self._on_readable(session))
+        process.watch_exit(lambda code: self._on_process_exit(session, code))
+        if claimed.initial_output:
+            self._ingest(session, claimed.initial_output)
+        if session.pending_input:
+            process.write(bytes(session.pending_input))
+            session.pending_input.clear()
+        session.ready.set()
+        self._post(SessionReady(info.session_id))
+
+    async def destroy(self, session_id: int) -> bool:
+        """End a session and free its pane; False if it was already destroyed.
+
+        A plain shell goes back to the pool to be recycled; anything else is
+        ended (SIGHUP/SIGTERM, then SIGKILL after the grace time).
+        """
+        session = self._sessions.pop(session_id, None)
+        if session is None:
+            if isinstance(session_id, int) and 0 < session_id <= self._last_id:
+                return False
+            raise SessionNotFoundError(session_id)
+        if session.start_task is not None and not session.start_task.done():
+            session.start_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await session.start_task
+        process = session.process
+        if process is not None and not process.closed:
+            process.set_reader(None)
+            recycle = session.info.agent_type == "terminal" and session.exit_code is None
+            await self.pool.release(process, recycle=recycle)
+        elif process is not None:
+            await self.pool.release(process, recycle=False)
+        session.ready.set()
+        return True
+
+    async def shutdown(self) -> None:
+        """End every session's processes and the pool's; safe to call twice."""
+        self._shut_down = True
+        for handle in (self._parse_handle, self._flush_handle):
+            if handle is not None:
+                handle.cancel()
+        sessions = list(self._sessions.values())
+        for session in sessions:
+            if session.start_task is not None and not session.start_task.done():
+                session.start_task.cancel()
+        await asyncio.gather(
+            *(s.start_task for s in sessions if s.start_task is not None),
+            return_exceptions=True,
+        )
+        await asyncio.gather(
+            *(
+                s.process.terminate(self.pool.config.kill_grace)
+                for s in sessions
+                if s.process is not None
+            ),
+            return_exceptions=True,
+        )
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.pool.shutdown()
+
+    def kill_all_now(self) -> None:
+        """Synchronous last resort (crash, interpreter exit): SIGKILL everything."""
+        self._shut_down = True
+        for session in self._sessions.values():
+            if session.process is not None:
+                session.process.kill_now()
+        self.pool.kill_all_now()
+
+    # -- commands --------------------------------------------------------------
+
+    def write(self, session_id: int, data: str | bytes) -> None:
+        """Send input to the session, in order; queued while it is starting."""
+        session = self._get(session_id)
+        if session.exit_code is not None or session.info.status == EXITED:
+            raise SessionExitedError(session_id, session.info.exit_code)
+        if isinstance(data, str):
+            payload = data.encode("utf-8", "surrogateescape")
+        elif isinstance(data, bytes | bytearray | memoryview):
+            payload = bytes(data)
+        else:
+            raise InvalidArgumentError("data must be text or bytes", "data")
+        if session.process is None:
+            session.pending_input += payload
+        else:
+            session.process.write(payload)
+
+    def resize(self, session_id: int, cols: int, rows: int) -> None:
+        """Resize the session's screen and PTY (the child gets SIGWINCH)."""
+        session = self._get(session_id)
+        _check_size(cols, rows)
+        info = session.info
+        if (cols, rows) == (info.cols, info.rows):
+            return
+        info.cols, info.rows = cols, rows
+        session.emulator.resize(cols, rows)
+        if session.process is not None and session.exit_code is None:
+            session.process.resize(cols, rows)
+        session.screen_changed = True
+        self._schedule_flush()
+
+    def screen(self, session_id: int) -> TerminalEmulator:
+        """The session's emulator, for the UI to draw (read-only use)."""
+        return self._get(session_id).emulator
+
+    def info(self, session_id: int) -> SessionInfo:
+        """The session's current `SessionInfo`."""
+        return self._get(session_id).info
+
+    def list(self) -> list[SessionInfo]:
+        """Every session not yet destroyed (exited ones included), by pane index."""
+        return sorted((s.info for s in self._sessions.values()), key=lambda i: i.pane_index)
+
+    def set_priority(self, session_id: int | None) -> None:
+        """Parse this session's output first (the focused pane)."""
+        if session_id is not None:
+            self._get(session_id)
+        self._priority = session_id
+
+    def set_visible(self, session_id: int, visible: bool) -> None:
+        """Hidden sessions keep parsing (last) but post no ScreenUpdated."""
+        session = self._get(session_id)
+        if session.visible == visible:
+            return
+        session.visible = visible
+        if visible:
+            session.screen_changed = True
+            self._schedule_flush()
+
+    async def wait_ready(self, session_id: int, timeout: float = 10.0) -> bool:
+        """Wait until the session has started (or failed to); True if running."""
+        session = self._get(session_id)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(session.ready.wait(), timeout)
+        return session.info.status == RUNNING
+
+    def backlog_size(self, session_id: int) -> int:
+        """Bytes read from the session but not yet parsed (for tests and meters)."""
+        return len(self._get(session_id).backlog)
+
+    def _get(self, session_id: int) -> _Session:
+        session = self._sessions.get(session_id)
+        if session is None:
+            raise SessionNotFoundError(session_id)
+        return session
+
+    # -- output path -----------------------------------------------------------
+
+    def _on_readable(self, session: _Session) -> None:
+        process = session.process
+        if process is None:
+            return
+        try:
+            data = process.read(256 * 1024)
+        except OSError:
+            data = None
+        if data is None:  # every writer closed the slave; exit comes via the pidfd
+            process.set_reader(None)
+            return
+        if data:
+            self._ingest(session, data)
+
+    def _ingest(self, session: _Session, data: bytes) -> None:
+        session.backlog += data
+        session.pending_output += data
+        session.info.last_output_at = time.time()
+        if (
+            len(session.backlog) >= HIGH_WATER
+            and not session.reading_paused
+            and session.process is not None
+            and session.exit_code is None
+        ):
+            session.reading_paused = True
+            session.process.set_reader(None)
+        self._schedule_parse()
+
+    def _reply(self, session: _Session, data: bytes) -> None:
+        """Answers to terminal queries go straight back to the child."""
+        if session.process is not None and session.exit_code is None:
+            session.process.write(data)
+
+    def _schedule_parse(self) -> None:
+        if self._parse_handle is None and not self._shut_down:
+            self._parse_handle = asyncio.get_running_loop().call_soon(self._parse_step)
+
+    def _parse_step(self) -> None:
+        """Feed emulators for up to SLICE_SECONDS, priority session first."""
+        self._parse_handle = None
+        deadline = time.perf_counter() + SLICE_SECONDS
+        pending = sorted(
+            (s for s in self._sessions.values() if s.backlog),
+            key=lambda s: (s.info.session_id != self._priority, not s.visible),
+        )
+        while pending:
+            for session in pending:
+                backlog = session.backlog
+                size = len(backlog) if len(backlog) >= BULK_BYTES else CHUNK_BYTES
+                chunk = bytes(backlog[:size])
+                del backlog[:size]
+                session.emulator.feed(chunk)
+                session.screen_changed = True
+                if session.reading_paused and len(backlog) <= LOW_WATER:
+                    session.reading_paused = False
+                    if session.process is not None and session.exit_code is None:
+                        session.process.set_reader(functools.partial(self._on_readable, session))
+                if time.perf_counter() >= deadline:
+                    break
+            pending = [s for s in pending if s.backlog]
+            if time.perf_counter() >= deadline:
+                break
+        if pending:
+            self._schedule_parse()
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        if self._flush_handle is None and not self._shut_down:
+            loop = asyncio.get_running_loop()
+            self._flush_handle = loop.call_later(FRAME_SECONDS, self._flush)
+
+    def _flush(self) -> None:
+        """Post this frame's coalesced events."""
+        self._flush_handle = None
+        for session in list(self._sessions.values()):
+            session_id = session.info.session_id
+            if session.pending_output:
+                self._post(SessionOutput(session_id, bytes(session.pending_output)))
+                session.pending_output.clear()
+            if session.screen_changed and session.visible:
+                session.screen_changed = False
+                self._post(ScreenUpdated(session_id))
+            if (
+                session.exit_code is not None
+                and session.info.status != EXITED
+                and not session.backlog
+            ):
+                self._finish_exit(session)
+
+    def _on_process_exit(self, session: _Session, exit_code: int) -> None:
+        """The child is gone: collect what it left in the PTY, then report."""
+        process = session.process
+        if process is not None:
+            while True:
+                try:
+                    data = process.read()
+                except OSError:
+                    break
+                if not data:
+                    break
+                self._ingest(session, data)
+            process.set_reader(None)
+            # Whatever the child left in its session (background jobs) ends too.
+            task = asyncio.ensure_future(process.terminate(self.pool.config.kill_grace))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        session.exit_code = exit_code
+        self._schedule_parse()
+        self._schedule_flush()
+
+    def _finish_exit(self, session: _Session) -> None:
+        info = session.info
+        info.status = EXITED
+        info.exit_code = session.exit_code
+        session.ready.set()
+        if session.pending_output:
+            self._post(SessionOutput(info.session_id, bytes(session.pending_output)))
+            session.pending_output.clear()
+        if session.screen_changed:
+            session.screen_changed = False
+            self._post(ScreenUpdated(info.session_id))
+        self._post(
+            SessionExit(info.session_id, info.exit_code if info.exit_code is not None else 0)
+        )
+
+
+def _existing_dir(path: object, field_name: str) -> str:
+    if not isinstance(path, str) or not path:
+        raise InvalidArgumentError(f"{field_name} must be a directory path", field_name)
+    resolved = os.path.abspath(os.path.expanduser(path))
+    if not os.path.isdir(resolved):
+        what = "does not exist" if not os.path.exists(resolved) else "is not a directory"
+        raise InvalidArgumentError(f"{field_name} {path!r} {what}", field_name)
+    if not os.access(resolved, os.X_OK):
+        raise InvalidArgumentError(f"{field_name} {path!r} cannot be entered", field_name)
+    return resolved
+
+
+def _check_size(cols: object, rows: object) -> None:
+    for name, value in (("cols", cols), ("rows", rows)):
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 1000:
+            raise InvalidArgumentError(f"{name} must be a whole number from 1 to 1000", name)
