@@ -22,6 +22,7 @@ import os
 import re
 import secrets
 import shlex
+import shutil
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -298,7 +299,6 @@ class ProcessPool:
             and not self._closed
             and process.alive
             and shell.age < self.config.max_pty_age
-            and process.foreground_pgid() == process.pid  # no job in the foreground
             and len(self._idle) + len(self._warming) + len(self._recycling)
             < self.config.max_pool_size
         )
@@ -379,6 +379,8 @@ class ProcessPool:
     async def _spawn_ready(self, *, on_demand: bool) -> PooledPty:
         """Spawn a shell and wait for its prompt, or raise PoolError."""
         config = self.config
+        if shutil.which(config.shell) is None:
+            raise PoolError(f"Cannot start the shell {config.shell!r}: not found or not executable")
         try:
             process = PtyProcess(
                 [config.shell, *config.shell_args],
@@ -403,11 +405,14 @@ class ProcessPool:
         self._warming.discard(shell)
         if not ready:
             tail = last_line(bytes(shell.output))
-            why = "exited" if shell.exited or not process.alive else "showed no prompt"
+            if shell.exited or not process.alive:
+                why = f"exited (code {process.poll()}) before showing a prompt"
+            else:
+                why = f"showed no prompt within {config.warm_timeout:g}s"
             await self._kill(shell)
             self._post_status()
             raise PoolError(
-                f"The shell {config.shell!r} {why} within {config.warm_timeout:g}s"
+                f"The shell {config.shell!r} {why}"
                 + (f" (last output: {tail!r})" if tail else " (no output)")
             )
         return shell
@@ -456,10 +461,14 @@ class ProcessPool:
             shell.start_buffering()
             shell.process.write(b"\x03")
             await asyncio.sleep(config.recycle_interrupt_wait)
-            shell.output.clear()
-            line, marker = build_setup_line(None, {}, None, reset=True)
-            shell.process.write(line)
-            rest = await self._wait_marker(shell, marker, config.recycle_timeout)
+            # A job that ignored Ctrl+C (an editor, say) still owns the terminal.
+            healthy = shell.process.foreground_pgid() == shell.process.pid
+            rest = None
+            if healthy:
+                shell.output.clear()
+                line, marker = build_setup_line(None, {}, None, reset=True)
+                shell.process.write(line)
+                rest = await self._wait_marker(shell, marker, config.recycle_timeout)
             healthy = rest is not None and not self._closed
             if healthy:
                 shell.output[:] = rest or b""

@@ -6,12 +6,14 @@ import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from synk_tui.events import SynkEvent
 from synk_tui.pool import PoolConfig, ProcessPool
 from synk_tui.pty_process import session_members
-from synk_tui.session_manager import SessionManager
+
+if TYPE_CHECKING:
+    from synk_tui.session_manager import SessionManager
 
 
 class EventLog:
@@ -69,6 +71,8 @@ def pool_config(tmp_path: Path, **overrides: Any) -> PoolConfig:
 
 def make_manager(tmp_path: Path, **overrides: Any) -> tuple[SessionManager, EventLog]:
     """A SessionManager on a real pool, with an event log as its sink."""
+    from synk_tui.session_manager import SessionManager
+
     log = EventLog()
     manager = SessionManager(ProcessPool(pool_config(tmp_path, **overrides)), post=log)
     return manager, log

@@ -1,0 +1,252 @@
+"""The pre-warmed shell pool, with real shells on real PTYs."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+
+from synk_tui.errors import MaxSessionsError, PoolError
+from synk_tui.events import AppError, PoolStatus
+from synk_tui.pool import PoolConfig, ProcessPool, last_line
+from synk_tui.pty_process import PtyProcess
+from tests.core_helpers import EventLog, alive, pool_config, wait_for
+
+
+class Collector:
+    """Everything a claimed process prints from now on."""
+
+    def __init__(self, process: PtyProcess) -> None:
+        self.process = process
+        self.seen = bytearray()
+        process.set_reader(self._on_readable)
+
+    def _on_readable(self) -> None:
+        self.seen.extend(self.process.read() or b"")
+
+    async def until(self, needle: bytes, timeout: float = 5.0) -> bytes:
+        """All output so far, once `needle` is in it."""
+        await wait_for(lambda: needle in self.seen, timeout, f"{needle!r} in output")
+        return bytes(self.seen)
+
+
+async def read_until(process: PtyProcess, needle: bytes, timeout: float = 5.0) -> bytes:
+    """Read the claimed process's output until `needle` shows up."""
+    collector = Collector(process)
+    try:
+        return await collector.until(needle, timeout)
+    finally:
+        process.set_reader(None)
+
+
+def test_defaults_match_the_spec() -> None:
+    config = PoolConfig()
+    assert (config.initial_pool_size, config.max_pool_size, config.max_active) == (2, 4, 12)
+    assert config.recycle_enabled and config.max_pty_age == 1800
+    assert config.warmup_delay == 0.1 and config.warm_timeout == 5.0
+    assert config.prompt_pattern == r"\$\s*$"
+
+
+def test_last_line_ignores_escapes_and_redraws() -> None:
+    assert last_line(b"motd\r\n\x1b[?2004h\x1b]0;title\x07user@host:~$ ") == "user@host:~$ "
+    assert last_line(b"%    \r \r\x1b[1mhost% \x1b[0m") == "host% "
+
+
+async def test_warms_initial_size_and_posts_status(tmp_path: Path) -> None:
+    log = EventLog()
+    pool = ProcessPool(pool_config(tmp_path))
+    pool.post = log
+    await pool.start()
+    try:
+        assert await pool.wait_idle(2)
+        assert pool.status() == (2, 0, 2)
+        statuses = [(s.idle, s.active, s.total) for s in log.of(PoolStatus)]
+        assert statuses[-1] == (2, 0, 2)
+        assert (1, 0, 2) in statuses or (1, 0, 1) in statuses  # staggered, not at once
+    finally:
+        await pool.shutdown()
+    assert pool.status() == (0, 0, 0)
+
+
+async def test_claim_is_fifo_sets_up_and_hides_the_setup(tmp_path: Path) -> None:
+    pool = ProcessPool(pool_config(tmp_path))
+    await pool.start()
+    try:
+        assert await pool.wait_idle(2)
+        first_idle = pool._idle[0].process.pid
+        workdir = tmp_path / "work dir"
+        workdir.mkdir()
+        claimed = await pool.claim(
+            working_dir=str(workdir), env={"SYNK_SESSION": "7", "QUOTED": "it's $HOME"}
+        )
+        assert claimed.pooled and claimed.process.pid == first_idle
+        # The setup line's echo is gone: what is left starts at the fresh prompt.
+        assert b"synk-ready" not in claimed.initial_output
+        assert b"cd " not in claimed.initial_output
+        collector = Collector(claimed.process)
+        claimed.process.write(b'echo "[$PWD|$SYNK_SESSION|$QUOTED|$TERM|$COLORTERM]"; history\r')
+        await collector.until(b"]\r\n")
+        out = await collector.until(b"test$ ")
+        assert f"[{workdir}|7|it's $HOME|xterm-256color|truecolor]".encode() in out
+        assert b"synk-ready" not in out  # not in shell history either
+        await pool.release(claimed.process, recycle=False)
+        await wait_for(lambda: not alive(claimed.process.pid), 5, "the shell to end")
+    finally:
+        await pool.shutdown()
+
+
+async def test_refills_after_a_claim(tmp_path: Path) -> None:
+    pool = ProcessPool(pool_config(tmp_path))
+    await pool.start()
+    try:
+        assert await pool.wait_idle(2)
+        claimed = await pool.claim(working_dir=str(tmp_path))
+        assert pool.status()[0] == 1
+        assert await pool.wait_idle(2), "the pool refills to initial_pool_size"
+        assert pool.status() == (2, 1, 3)
+        await pool.release(claimed.process, recycle=False)
+    finally:
+        await pool.shutdown()
+
+
+async def test_empty_pool_spawns_on_demand(tmp_path: Path) -> None:
+    pool = ProcessPool(pool_config(tmp_path, initial_pool_size=0))
+    await pool.start()
+    try:
+        claimed = await pool.claim(working_dir=str(tmp_path))
+        assert not claimed.pooled
+        claimed.process.write(b"echo on-demand-$((40+2))\r")
+        assert b"on-demand-42" in await read_until(claimed.process, b"on-demand-42")
+        await pool.release(claimed.process, recycle=False)
+    finally:
+        await pool.shutdown()
+
+
+async def test_max_active(tmp_path: Path) -> None:
+    pool = ProcessPool(pool_config(tmp_path, initial_pool_size=0, max_active=2))
+    await pool.start()
+    claims = []
+    try:
+        for _ in range(2):
+            claims.append(await pool.claim(working_dir=str(tmp_path)))
+        with pytest.raises(MaxSessionsError, match=r"Max sessions reached \(2\)") as info:
+            await pool.claim(working_dir=str(tmp_path))
+        assert info.value.code == "max_sessions"
+    finally:
+        for claim in claims:
+            await pool.release(claim.process, recycle=False)
+        await pool.shutdown()
+
+
+async def test_recycles_a_healthy_shell(tmp_path: Path) -> None:
+    pool = ProcessPool(pool_config(tmp_path, initial_pool_size=1, max_pool_size=2))
+    await pool.start()
+    try:
+        assert await pool.wait_idle(1)
+        claimed = await pool.claim(working_dir=str(tmp_path))
+        pid = claimed.process.pid
+        claimed.process.write(b"sleep 1000\r")  # a job the recycling interrupts
+        await asyncio.sleep(0.2)
+        await pool.release(claimed.process, recycle=True)
+        await wait_for(lambda: pid in [s.process.pid for s in pool._idle], 5, "recycled shell idle")
+        # Claim until the recycled shell comes back (FIFO: the refill shell first).
+        for _ in range(2):
+            again = await pool.claim(working_dir=str(tmp_path))
+            if again.process.pid == pid:
+                break
+        assert again.process.pid == pid
+        again.process.write(b"echo recycled-ok\r")
+        assert b"recycled-ok" in await read_until(again.process, b"recycled-ok\r\n")
+        await pool.release(again.process, recycle=False)
+    finally:
+        await pool.shutdown()
+        await wait_for(lambda: not alive(pid), 5, "recycled shell ended at shutdown")
+
+
+async def test_old_shells_are_not_recycled(tmp_path: Path) -> None:
+    pool = ProcessPool(pool_config(tmp_path, initial_pool_size=0, max_pty_age=0.0))
+    await pool.start()
+    try:
+        claimed = await pool.claim(working_dir=str(tmp_path))
+        await pool.release(claimed.process, recycle=True)
+        assert not alive(claimed.process.pid)
+        assert pool.status() == (0, 0, 0)
+    finally:
+        await pool.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("shell", "profile"),
+    [
+        ("/bin/bash", "PS1='root-style# '\n"),  # root's prompt: not the default pattern
+        ("/bin/sh", "PS1='dash% '\nexport PS1\n"),  # dash, zsh-like ending
+        ("/bin/bash", "PS1='>>> ready <<< '\n"),  # nothing known: the quiet fallback
+    ],
+)
+async def test_prompts_the_default_pattern_misses(tmp_path: Path, shell: str, profile: str) -> None:
+    if not shutil.which(shell):
+        pytest.skip(f"{shell} not installed")
+    pool = ProcessPool(pool_config(tmp_path, shell=shell, profile=profile, initial_pool_size=0))
+    await pool.start()
+    try:
+        claimed = await pool.claim(working_dir=str(tmp_path))
+        claimed.process.write(b"echo works-$((6*7))\r")
+        assert b"works-42" in await read_until(claimed.process, b"works-42")
+        await pool.release(claimed.process, recycle=False)
+    finally:
+        await pool.shutdown()
+
+
+async def test_broken_rc_file_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    log = EventLog()
+    config = pool_config(
+        tmp_path,
+        profile="sleep 30\n",  # a dotfile that never lets the prompt appear
+        warm_timeout=0.6,
+        max_warm_failures=2,
+        initial_pool_size=1,
+    )
+    pool = ProcessPool(config)
+    pool.post = log
+    await pool.start()
+    try:
+        await wait_for(lambda: log.of(AppError), 10, "an AppError about warming")
+        error = log.of(AppError)[0]
+        assert error.source == "pool" and "showed no prompt" in error.message
+        assert "Gave up pre-warming" in error.message
+        assert pool.status() == (0, 0, 0), "failed shells are killed, not left behind"
+        with pytest.raises(PoolError, match="showed no prompt"):
+            await pool.claim(working_dir=str(tmp_path))
+    finally:
+        await pool.shutdown()
+
+
+async def test_shell_that_exits_during_warmup(tmp_path: Path) -> None:
+    pool = ProcessPool(pool_config(tmp_path, profile="exit 3\n", initial_pool_size=0))
+    await pool.start()
+    try:
+        with pytest.raises(PoolError, match="exited"):
+            await pool.claim(working_dir=str(tmp_path))
+    finally:
+        await pool.shutdown()
+
+
+async def test_missing_shell_binary(tmp_path: Path) -> None:
+    pool = ProcessPool(pool_config(tmp_path, shell="/nonexistent/shell", initial_pool_size=0))
+    await pool.start()
+    try:
+        with pytest.raises(PoolError, match="Cannot start the shell"):
+            await pool.claim(working_dir=str(tmp_path))
+    finally:
+        await pool.shutdown()
+
+
+async def test_shutdown_ends_every_shell(tmp_path: Path) -> None:
+    pool = ProcessPool(pool_config(tmp_path, initial_pool_size=3, max_pool_size=3))
+    await pool.start()
+    assert await pool.wait_idle(3)
+    pids = [s.process.pid for s in pool._idle]
+    await pool.shutdown()
+    assert [pid for pid in pids if alive(pid)] == []
