@@ -1,0 +1,577 @@
+"""The synk App: owns the session manager, routes its events, holds the modes.
+
+Thin on purpose: the grid, headers, command bar and status bar are widgets,
+the dialogs are screens, the rules are pure functions (`layout`, `status`,
+`prompting`), and sessions live in the `SessionManager`. The App reaches
+sessions only through the manager's public surface and its messages, so a
+proxy speaking the same schema over a socket can stand in for it later.
+
+Two modes: in input mode every key goes to the focused pane except the
+prefix key (default ctrl+backslash, a priority binding); the prefix enters
+grid mode, where the grid's own bindings drive synk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.events import DescendantFocus
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from synk_tui import paths
+from synk_tui.agents import available_agents
+from synk_tui.cli import LaunchOptions
+from synk_tui.config import Config, KeySettings
+from synk_tui.errors import SynkError
+from synk_tui.events import (
+    AppError,
+    PoolStatus,
+    ScreenUpdated,
+    SessionExit,
+    SessionOutput,
+    SessionReady,
+)
+from synk_tui.layout import pane_size
+from synk_tui.pool import PoolConfig, ProcessPool
+from synk_tui.prompting import PromptHistory, encode_prompt
+from synk_tui.screens import AgentPickerScreen, ConfirmScreen, HelpScreen
+from synk_tui.session_manager import SessionManager
+from synk_tui.status import CostPatterns, parse_cost, session_state
+from synk_tui.widgets.command_bar import CommandBar
+from synk_tui.widgets.grid import PaneGrid
+from synk_tui.widgets.session_tile import SessionTile
+from synk_tui.widgets.status_bar import StatusBar
+
+TICK_SECONDS = 0.5
+"""How often busy/idle and the cost are re-read (they change on a human scale)."""
+
+NOTE_SECONDS = 3.0
+"""How long a header shows that a prompt reached its session."""
+
+_BINDING_IDS: dict[str, str] = {
+    "prefix": "synk.prefix",
+    "broadcast": "grid.broadcast",
+    "command_bar": "grid.command_bar",
+    "zoom": "grid.zoom",
+    "new_session": "grid.new_session",
+    "close_session": "grid.close_session",
+    "mark": "grid.mark",
+    "save": "grid.save",
+    "restore": "grid.restore",
+    "help": "grid.help",
+    "quit": "grid.quit",
+}
+"""`[keys]` setting -> the id of the binding it rebinds."""
+
+
+def keymap_from_config(keys: KeySettings) -> dict[str, str]:
+    """A Textual keymap for the keys the user changed from the defaults."""
+    defaults = KeySettings()
+    return {
+        binding_id: getattr(keys, name)
+        for name, binding_id in _BINDING_IDS.items()
+        if getattr(keys, name) != getattr(defaults, name)
+    }
+
+
+class SynkApp(App[None], inherit_bindings=False):
+    """The synk terminal multiplexer."""
+
+    CSS_PATH = "synk.tcss"
+    TITLE = "synk"
+    ENABLE_COMMAND_PALETTE = False
+    ESCAPE_TO_MINIMIZE = False
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "ctrl+backslash", "prefix", "Grid mode", show=False, priority=True, id="synk.prefix"
+        ),
+    ]
+    """Only the prefix: in input mode every other key belongs to the pane."""
+
+    mode: reactive[str] = reactive("input")
+    """`input` (keys go to the pane), `grid` (keys drive synk) or `prompt` (command bar)."""
+
+    def __init__(
+        self,
+        options: LaunchOptions,
+        config: Config | None = None,
+        *,
+        pool_config: PoolConfig | None = None,
+    ) -> None:
+        super().__init__()
+        self.options = options
+        self.config = config or Config()
+        self.cost_patterns = CostPatterns.from_settings(self.config.cost)
+        self.pool = ProcessPool(pool_config or PoolConfig.from_settings(self.config.pool))
+        self.manager = SessionManager(
+            self.pool,
+            post=self.post_message,
+            agents=self.config.agents,
+            scrollback=self.config.ui.scrollback,
+        )
+        self.grid = PaneGrid(id="grid")
+        self.command_bar = CommandBar(PromptHistory(paths.prompt_history_file()), id="command-bar")
+        self.status_bar = StatusBar(self.config.keys, id="status-bar")
+        self.hangup = False
+        """True once the terminal hung up (SIGHUP): nothing more can be drawn."""
+        self._prompt_origin: int | None = None
+        self._queued_prompts: set[int] = set()
+        self._shutdown_task: asyncio.Task[None] | None = None
+        self._signals: list[int] = []
+
+    # ---- life cycle --------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield self.grid
+        yield self.command_bar
+        yield self.status_bar
+
+    async def on_mount(self) -> None:
+        """Install signal handlers, start the manager, open the first sessions."""
+        self._install_signal_handlers()
+        keymap = keymap_from_config(self.config.keys)
+        if keymap:
+            self.set_keymap(keymap)
+        for warning in (*self.config.warnings, *self.cost_patterns.warnings):
+            self.notify(warning, title="config.toml", severity="warning", timeout=10)
+        await self.manager.start()
+        self.set_interval(TICK_SECONDS, self.refresh_states)
+        if self.options.restore:
+            self.restore_workspace(self.options.restore)
+        else:
+            self.open_sessions(self.options.sessions, self.options.agent_type)
+
+    async def on_unmount(self) -> None:
+        """Whatever the way out, no child process outlives the app."""
+        await self.shutdown_services()
+
+    def _install_signal_handlers(self) -> None:
+        """SIGHUP (the terminal or SSH link went away) and SIGTERM end synk cleanly."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, self._on_signal, signum)
+                self._signals.append(signum)
+
+    def _on_signal(self, signum: int) -> None:
+        """Shut the sessions down, then exit with 128+signum."""
+        if signum == signal.SIGHUP:
+            self.hangup = True
+        self.run_worker(self.quit_now(128 + signum), group="quit", exclusive=True)
+
+    async def shutdown_services(self) -> None:
+        """End every session and the pool; safe to call more than once."""
+        if self._shutdown_task is None:
+            self._shutdown_task = asyncio.ensure_future(self.manager.shutdown())
+        try:
+            await asyncio.shield(self._shutdown_task)
+        finally:
+            loop = asyncio.get_running_loop()
+            for signum in self._signals:
+                with contextlib.suppress(Exception):
+                    loop.remove_signal_handler(signum)
+            self._signals.clear()
+
+    async def quit_now(self, return_code: int = 0) -> None:
+        """Shut everything down and exit, asking nothing."""
+        await self.shutdown_services()
+        self.exit(return_code=return_code)
+
+    async def before_quit(self) -> bool:
+        """Hook run by the quit key before anything ends; False cancels the quit.
+
+        Persistence ("Save session for later?") plugs in here.
+        """
+        return True
+
+    # ---- sessions ----------------------------------------------------------
+
+    @work(group="launch")
+    async def open_sessions(self, count: int, agent_type: str) -> None:
+        """Open `count` sessions, staggered so the shells do not start all at once."""
+        for number in range(count):
+            if number:
+                await asyncio.sleep(self.config.ui.launch_stagger)
+            await self.open_session(agent_type, expected=count)
+
+    async def open_session(
+        self,
+        agent_type: str,
+        *,
+        working_dir: str | None = None,
+        branch: str | None = None,
+        args: list[str] | None = None,
+        expected: int | None = None,
+    ) -> SessionTile | None:
+        """Create a session and its tile; errors become notifications, not crashes.
+
+        `expected` is how many panes the grid will hold, so the session starts
+        at the size it is shown at.
+        """
+        count = expected if expected is not None else len(self.grid.tiles) + 1
+        cols, rows = self.pane_size_for(max(count, len(self.grid.tiles) + 1))
+        try:
+            created = await self.manager.create(
+                agent_type=agent_type,
+                project_path=str(self.options.project_dir),
+                branch=branch,
+                working_dir=working_dir,
+                cols=cols,
+                rows=rows,
+                args=args,
+            )
+        except SynkError as error:
+            self.notify(error.message, title="Cannot open a session", severity="error")
+            return None
+        info = self.manager.info(created.session_id)
+        tile = SessionTile(
+            created.session_id,
+            created.pane_index,
+            agent_type,
+            self.make_pane(created.session_id),
+            branch=info.branch,
+        )
+        await self.grid.add_tile(tile)
+        self.update_tile(tile)
+        first = len(self.grid.tiles) == 1 or self.grid.selected_id == created.session_id
+        if first and self.mode != "prompt" and not self.is_modal_open:
+            self.enter_input_mode(tile)
+        return tile
+
+    def make_pane(self, session_id: int) -> Widget:
+        """The widget that shows a session's screen and takes its keys."""
+        from synk_tui.widgets.terminal_pane import TerminalPane
+
+        return TerminalPane(self.manager, session_id)
+
+    def pane_size_for(self, count: int) -> tuple[int, int]:
+        """The (cols, rows) a pane gets when the grid holds `count` panes."""
+        width, height = self.size
+        if width <= 0 or height <= 0:
+            width, height = 80, 24
+        return pane_size(width, height - 1, count)
+
+    async def close_session(self, session_id: int) -> None:
+        """Destroy a session and remove its tile."""
+        with contextlib.suppress(SynkError):
+            await self.manager.destroy(session_id)
+        await self.grid.remove_tile(session_id)
+        self._queued_prompts.discard(session_id)
+        if self.mode == "input":
+            self.enter_input_mode()
+
+    # ---- modes -------------------------------------------------------------
+
+    @property
+    def is_modal_open(self) -> bool:
+        """A dialog (help, picker, confirm) is on top of the grid."""
+        return len(self.screen_stack) > 1
+
+    def enter_input_mode(self, tile: SessionTile | None = None) -> None:
+        """Keys go to `tile`'s pane (default: the selection); no panes: grid mode."""
+        if tile is not None:
+            self.grid.select(tile.session_id)
+        tile = self.grid.selected_tile
+        if tile is None:
+            self.enter_grid_mode()
+            return
+        self.mode = "input"
+        tile.body.focus()
+
+    def enter_grid_mode(self) -> None:
+        """Keys drive synk: move, zoom, mark, prompt..."""
+        self.mode = "grid"
+        self.grid.focus()
+
+    def watch_mode(self, mode: str) -> None:
+        self.status_bar.mode = mode
+        self.set_class(mode == "grid", "-grid-mode")
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        """Focus moved (key, click, dialog closed): follow it with mode and selection."""
+        widget = event.widget
+        if widget is self.grid:
+            self.mode = "grid"
+            return
+        for ancestor in widget.ancestors_with_self:
+            if isinstance(ancestor, SessionTile):
+                self.mode = "input"
+                self.grid.select(ancestor.session_id)
+                return
+            if ancestor is self.command_bar:
+                self.mode = "prompt"
+                return
+
+    def on_session_tile_clicked(self, event: SessionTile.Clicked) -> None:
+        """A click on a tile's header focuses its pane in input mode."""
+        self.enter_input_mode(event.tile)
+
+    # ---- actions (keys) ----------------------------------------------------
+
+    def action_prefix(self) -> None:
+        """The prefix key toggles input mode and grid mode."""
+        if self.is_modal_open:
+            return
+        if self.command_bar.is_open:
+            self.command_bar.close()
+            self.enter_grid_mode()
+        elif self.mode == "grid":
+            self.enter_input_mode()
+        else:
+            self.enter_grid_mode()
+
+    def action_input_mode(self) -> None:
+        """Back to input mode on the selected pane."""
+        self.enter_input_mode()
+
+    def action_new_session(self) -> None:
+        """Pick an agent (unavailable ones show why), then open a session."""
+
+        async def picked(agent_type: str | None) -> None:
+            if agent_type is not None:
+                tile = await self.open_session(agent_type)
+                if tile is not None:
+                    self.enter_input_mode(tile)
+                    return
+            self.enter_grid_mode()
+
+        self.push_screen(AgentPickerScreen(available_agents(self.config.agents)), picked)
+
+    def action_close_session(self) -> None:
+        """Close the selected session; ask first if its process is still running."""
+        tile = self.grid.selected_tile
+        if tile is None:
+            return
+        session_id = tile.session_id
+        try:
+            running = self.manager.info(session_id).status != "exited"
+        except SynkError:
+            running = False
+        if not running:
+            self.run_worker(self.close_session(session_id))
+            return
+
+        async def answered(answer: bool | None) -> None:
+            if answer:
+                await self.close_session(session_id)
+            self.enter_grid_mode()
+
+        self.push_screen(
+            ConfirmScreen(
+                f"Close pane {tile.number} ({tile.header.badge})?",
+                "Its process is still running and will be ended.",
+            ),
+            answered,
+        )
+
+    def action_command_bar(self) -> None:
+        """Open the prompt line for the marked panes, else the selected one."""
+        self.open_command_bar(broadcast=False)
+
+    def action_broadcast(self) -> None:
+        """Open the prompt line with every session as target."""
+        self.open_command_bar(broadcast=True)
+
+    def open_command_bar(self, broadcast: bool) -> None:
+        """Show the command bar; focus returns to the current pane afterwards."""
+        tiles = self.grid.tiles
+        if not tiles:
+            self.notify("No sessions to prompt", severity="warning")
+            return
+        selected = self.grid.selected_tile
+        self._prompt_origin = selected.session_id if selected else None
+        marked = self.grid.marked_numbers
+        default = marked or ((selected.number,) if selected else ())
+        self.status_bar.broadcast = broadcast
+        self.command_bar.open(default, tuple(t.number for t in tiles), broadcast)
+
+    def action_help(self) -> None:
+        """Show every key."""
+        self.push_screen(HelpScreen(self.config.keys), lambda _: self.enter_grid_mode())
+
+    def action_save_workspace(self) -> None:
+        """Save the workspace (grid key `s`); persistence provides it."""
+        self.notify("Saving workspaces is not available yet", severity="warning")
+
+    def action_restore_workspace(self) -> None:
+        """Restore a saved workspace (grid key `o`); persistence provides it."""
+        self.notify("Restoring workspaces is not available yet", severity="warning")
+
+    @work(group="launch")
+    async def restore_workspace(self, name: str) -> None:
+        """`--restore NAME`: persistence replaces this with the real restore."""
+        self.notify(
+            f"Cannot restore {name!r}: saved workspaces are not available yet",
+            severity="error",
+        )
+        await self.open_session(self.options.agent_type)
+
+    def action_quit_synk(self) -> None:
+        """Quit key: ask what `before_quit` asks, then end every session."""
+        self.run_worker(self._quit_flow(), group="quit", exclusive=True)
+
+    async def action_quit(self) -> None:
+        """Textual's own quit action, routed through the same clean shutdown."""
+        await self.quit_now()
+
+    async def _quit_flow(self) -> None:
+        if await self.before_quit():
+            await self.quit_now()
+
+    # ---- command bar -------------------------------------------------------
+
+    def on_command_bar_submitted(self, event: CommandBar.Submitted) -> None:
+        """Write the prompt and a carriage return to every target pane."""
+        for number in event.targets:
+            tile = self.grid.tile_by_number(number)
+            if tile is not None:
+                self.send_prompt(tile, event.text)
+
+    def send_prompt(self, tile: SessionTile, text: str) -> bool:
+        """Deliver a prompt to one session, queued by the manager while it starts."""
+        session_id = tile.session_id
+        try:
+            info = self.manager.info(session_id)
+            bracketed = info.status == "running" and self.manager.screen(session_id).bracketed_paste
+            self.manager.write(session_id, encode_prompt(text, bracketed))
+        except SynkError as error:
+            self.notify(error.message, title=f"Pane {tile.number}", severity="error")
+            return False
+        if info.status == "starting":
+            self._queued_prompts.add(session_id)
+            self.flash_note(tile, "\u2709 queued", until_ready=True)
+        else:
+            self.flash_note(tile, "\u2709 sent")
+        return True
+
+    def flash_note(self, tile: SessionTile, note: str, until_ready: bool = False) -> None:
+        """Show `note` in the tile's header for a few seconds (or until ready)."""
+        tile.header.note = note
+        if until_ready:
+            return
+
+        def clear() -> None:
+            if tile.header.note == note:
+                tile.header.note = ""
+
+        self.set_timer(NOTE_SECONDS, clear)
+
+    def on_command_bar_closed(self, event: CommandBar.Closed) -> None:
+        """Focus goes back to the pane that had it, in input mode."""
+        self.status_bar.broadcast = False
+        origin = self.grid.tile(self._prompt_origin) if self._prompt_origin else None
+        self._prompt_origin = None
+        self.enter_input_mode(origin)
+
+    # ---- grid messages -----------------------------------------------------
+
+    def on_pane_grid_reflowed(self, event: PaneGrid.Reflowed) -> None:
+        """Hidden panes post no screen updates (no rendering work); none lose output."""
+        for session_id, visible in [
+            *((s, True) for s in event.visible),
+            *((s, False) for s in event.hidden),
+        ]:
+            with contextlib.suppress(SynkError):
+                self.manager.set_visible(session_id, visible)
+        self.status_bar.zoomed = self.grid.zoomed_id is not None
+
+    def on_pane_grid_selection_changed(self, event: PaneGrid.SelectionChanged) -> None:
+        """The selected session parses first."""
+        with contextlib.suppress(SynkError):
+            self.manager.set_priority(event.session_id)
+
+    def on_pane_grid_marks_changed(self, event: PaneGrid.MarksChanged) -> None:
+        self.status_bar.marked = len(event.marked)
+
+    # ---- core events -------------------------------------------------------
+
+    def on_session_output(self, event: SessionOutput) -> None:
+        """Output means busy; the header turns idle once it has been quiet a while."""
+        tile = self.grid.tile(event.session_id)
+        if tile is not None:
+            tile.last_output_at = time.monotonic()
+            self.update_tile(tile)
+
+    def on_screen_updated(self, event: ScreenUpdated) -> None:
+        """Hand the update to the session's pane; cost is re-read on the next tick."""
+        tile = self.grid.tile(event.session_id)
+        if tile is None:
+            return
+        tile.screen_dirty = True
+        tile.body.post_message(ScreenUpdated(event.session_id))
+
+    def on_session_ready(self, event: SessionReady) -> None:
+        """A queued prompt has now been delivered."""
+        tile = self.grid.tile(event.session_id)
+        if tile is None:
+            return
+        self.update_tile(tile)
+        if event.session_id in self._queued_prompts:
+            self._queued_prompts.discard(event.session_id)
+            self.flash_note(tile, "\u2709 delivered")
+
+    def on_session_exit(self, event: SessionExit) -> None:
+        tile = self.grid.tile(event.session_id)
+        if tile is not None:
+            self.update_tile(tile)
+            if event.session_id in self._queued_prompts:
+                self._queued_prompts.discard(event.session_id)
+                tile.header.note = ""
+
+    def on_pool_status(self, event: PoolStatus) -> None:
+        bar = self.status_bar
+        bar.idle, bar.active, bar.total = event.idle, event.active, event.total
+
+    def on_app_error(self, event: AppError) -> None:
+        """Core errors become notifications; the app keeps running."""
+        self.notify(
+            event.message,
+            title=f"synk: {event.source}",
+            severity="warning" if event.recoverable else "error",
+            timeout=10,
+        )
+
+    # ---- header state ------------------------------------------------------
+
+    def refresh_states(self) -> None:
+        """Periodic: busy turns idle after a quiet spell; costs are re-read."""
+        for tile in self.grid.tiles:
+            self.update_tile(tile)
+            if tile.screen_dirty:
+                tile.screen_dirty = False
+                self.update_cost(tile)
+
+    def update_tile(self, tile: SessionTile) -> None:
+        """Set a tile's header state from the manager's view of the session."""
+        try:
+            info = self.manager.info(tile.session_id)
+        except SynkError:
+            return
+        header = tile.header
+        header.state = session_state(
+            info.status, tile.last_output_at, time.monotonic(), self.config.ui.busy_seconds
+        )
+        header.exit_code = info.exit_code
+        header.branch = info.branch
+
+    def update_cost(self, tile: SessionTile) -> None:
+        """Read the agent's own cost figure off its screen, if it shows one."""
+        pattern = self.cost_patterns.for_agent(tile.agent_type)
+        if pattern is None:
+            return
+        try:
+            lines = self.manager.screen(tile.session_id).lines()
+        except SynkError:
+            return
+        cost = parse_cost(lines, pattern)
+        if cost is not None:
+            tile.header.cost = cost

@@ -1,0 +1,149 @@
+"""The `synk` command: parse the command line, then run the app.
+
+Parsing imports nothing heavy, so `synk --help`, `synk --version` and a bad
+argument answer at once; Textual is imported only when the app really runs.
+Bad arguments give one clear line and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+from synk_tui import __version__
+from synk_tui.agents import AGENT_TYPES, BADGES, check_agent, normalize_agent_type
+from synk_tui.config import Config, load_config
+from synk_tui.errors import InvalidArgumentError
+
+EXIT_USAGE = 2
+"""What a bad command line exits with (argparse's convention)."""
+
+MAX_SESSIONS = 12
+"""The largest grid synk lays out (4x3)."""
+
+
+@dataclass(frozen=True)
+class LaunchOptions:
+    """What the command line asked for, validated."""
+
+    project_dir: Path
+    sessions: int = 1
+    agent_type: str = "terminal"
+    restore: str | None = None
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but errors name the program and exit 2 with no traceback."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"synk: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `synk` argument parser (also used for `--help`)."""
+    agents = ", ".join(sorted({*BADGES.values(), *AGENT_TYPES}))
+    parser = _Parser(
+        prog="synk",
+        description=(
+            "Run AI coding agents and shells side by side in a reflowing grid. "
+            "Press ctrl+\\ for grid mode, then ? for help."
+        ),
+    )
+    parser.add_argument(
+        "project_dir",
+        nargs="?",
+        default=".",
+        metavar="PROJECT_DIR",
+        help="directory the sessions start in (default: the current directory)",
+    )
+    parser.add_argument(
+        "-n",
+        "--sessions",
+        type=_session_count,
+        default=1,
+        metavar="N",
+        help=f"number of sessions to open, 1-{MAX_SESSIONS} (default: 1)",
+    )
+    parser.add_argument(
+        "-a",
+        "--agent",
+        default="terminal",
+        metavar="AGENT",
+        help=f"what each session runs: {agents} (default: terminal)",
+    )
+    parser.add_argument(
+        "--restore",
+        metavar="NAME",
+        default=None,
+        help="restore the saved workspace NAME instead of opening new sessions",
+    )
+    parser.add_argument("--version", action="version", version=f"synk {__version__}")
+    return parser
+
+
+def _session_count(text: str) -> int:
+    """argparse type for -n: an integer from 1 to MAX_SESSIONS."""
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= count <= MAX_SESSIONS:
+        raise argparse.ArgumentTypeError(f"{count} is out of range (1-{MAX_SESSIONS})")
+    return count
+
+
+def parse_args(argv: Sequence[str] | None = None, config: Config | None = None) -> LaunchOptions:
+    """Validate the command line into LaunchOptions, or exit 2 with a message."""
+    parser = build_parser()
+    namespace = parser.parse_args(argv)
+    project = Path(namespace.project_dir).expanduser()
+    if not project.exists():
+        parser.error(f"PROJECT_DIR {namespace.project_dir!r} does not exist")
+    if not project.is_dir():
+        parser.error(f"PROJECT_DIR {namespace.project_dir!r} is not a directory")
+    if not os.access(project, os.R_OK | os.X_OK):
+        parser.error(f"PROJECT_DIR {namespace.project_dir!r} cannot be entered")
+    try:
+        agent_type = normalize_agent_type(namespace.agent)
+    except InvalidArgumentError as error:
+        parser.error(f"-a/--agent: {error.message}")
+    availability = check_agent(agent_type, (config or Config()).agents)
+    if not availability.available:
+        parser.error(
+            f"-a/--agent: cannot start {availability.badge}: {availability.reason} "
+            "(install it, or set its command in the [agents] section of config.toml)"
+        )
+    restore = namespace.restore
+    if restore is not None and not restore.strip():
+        parser.error("--restore: the workspace name is empty")
+    return LaunchOptions(
+        project_dir=project.resolve(),
+        sessions=namespace.sessions,
+        agent_type=agent_type,
+        restore=restore,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `synk` console script; returns the exit status."""
+    config = load_config()
+    options = parse_args(argv, config)
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print("synk: error: synk needs a terminal (stdin and stdout)", file=sys.stderr)
+        return 1
+    from synk_tui.app import SynkApp  # imported late: --help and errors stay fast
+
+    app = SynkApp(options, config)
+    try:
+        app.run()
+    except OSError:
+        # The terminal went away (SIGHUP) while Textual restored it; the
+        # sessions were already shut down by the app.
+        return 129 if app.hangup else 1
+    return app.return_code or 0

@@ -1,0 +1,175 @@
+"""Pure rules of the command bar: `@` targets, prompt encoding and history.
+
+The bar widget and the app use these; they touch no terminal. Pane numbers
+are what people see (pane index + 1).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+NEWLINE_MARK = "\u23ce"
+"""How a line break is shown inside the one-line prompt input (⏎)."""
+
+PASTE_START = "\x1b[200~"
+PASTE_END = "\x1b[201~"
+
+_TARGET_PREFIX = re.compile(r"^@(?P<spec>[^\s]*)\s+(?P<rest>.*)$", re.DOTALL)
+
+
+class TargetError(ValueError):
+    """An `@` prefix that names no pane, or panes that do not exist."""
+
+
+@dataclass(frozen=True)
+class ParsedPrompt:
+    """A prompt with its `@` prefix split off; `targets` None means the default ones."""
+
+    text: str
+    targets: tuple[int, ...] | None
+
+
+def parse_prompt(line: str, pane_numbers: Iterable[int]) -> ParsedPrompt:
+    """Split `@2,5 text` / `@all text` into targets and text.
+
+    Raises TargetError naming what is wrong when the prefix is malformed or
+    names a pane that does not exist. Text with no `@` prefix keeps the
+    default targets (the marked panes, else the selected one).
+    """
+    existing = sorted(set(pane_numbers))
+    match = _TARGET_PREFIX.match(line)
+    if match is None:
+        if line.startswith("@") and not any(c.isspace() for c in line):
+            # Still typing the prefix: no text yet.
+            spec = line[1:]
+            if not spec or "all".startswith(spec.lower()):
+                return ParsedPrompt("", None)
+            return ParsedPrompt("", _parse_spec(spec, existing))
+        return ParsedPrompt(line, None)
+    return ParsedPrompt(match.group("rest"), _parse_spec(match.group("spec"), existing))
+
+
+def _parse_spec(spec: str, existing: list[int]) -> tuple[int, ...]:
+    """`all`, `2`, `2,5`, `1-3` -> pane numbers, checked against `existing`."""
+    if spec.lower() == "all":
+        return tuple(existing)
+    numbers: list[int] = []
+    for part in spec.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        low, dash, high = part.partition("-")
+        try:
+            first = int(low)
+            last = int(high) if dash else first
+        except ValueError:
+            raise TargetError(f"@{spec}: {part!r} is not a pane number") from None
+        if first > last:
+            first, last = last, first
+        numbers.extend(range(first, last + 1))
+    if not numbers:
+        raise TargetError(f"@{spec}: no pane numbers")
+    missing = sorted({n for n in numbers if n not in existing})
+    if missing:
+        names = ", ".join(str(n) for n in missing)
+        raise TargetError(f"no pane {names}" if len(missing) == 1 else f"no panes {names}")
+    return tuple(dict.fromkeys(numbers))
+
+
+def encode_prompt(text: str, bracketed_paste: bool) -> str:
+    """The characters to write so the child receives `text` and then Enter.
+
+    One line: the text and a carriage return. Several lines: as one
+    bracketed paste when the child enabled it (so an agent takes it as one
+    prompt), otherwise line by line, each ended with a carriage return.
+    Pasted newlines are sent as CR, as terminals do.
+    """
+    text = text.replace(NEWLINE_MARK, "\n").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if len(lines) == 1:
+        return text + "\r"
+    if bracketed_paste:
+        body = "\r".join(lines).replace(PASTE_END, "").replace(PASTE_START, "")
+        return f"{PASTE_START}{body}{PASTE_END}\r"
+    return "".join(line + "\r" for line in lines)
+
+
+def format_targets(numbers: Iterable[int]) -> str:
+    """`1,2,5` for the bar's target label."""
+    return ",".join(str(n) for n in numbers)
+
+
+class PromptHistory:
+    """Earlier prompts for up/down recall, kept across runs in one file.
+
+    Each line of the file is one JSON string, so multi-line prompts survive.
+    A file that cannot be read or written only loses history, never a prompt.
+    """
+
+    def __init__(self, path: Path | None = None, limit: int = 500) -> None:
+        self.path = path
+        self.limit = limit
+        self.entries: list[str] = []
+        self._cursor = 0
+        self._draft = ""
+        if path is not None:
+            self.entries = self._load(path)[-limit:]
+        self.reset()
+
+    @staticmethod
+    def _load(path: Path) -> list[str]:
+        """Read the history file, skipping lines that are not JSON strings."""
+        try:
+            raw = path.read_text(encoding="utf-8")
+        except OSError:
+            return []
+        entries: list[str] = []
+        for line in raw.splitlines():
+            try:
+                value = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(value, str) and value:
+                entries.append(value)
+        return entries
+
+    def reset(self, draft: str = "") -> None:
+        """Start a new recall walk from the newest entry."""
+        self._cursor = len(self.entries)
+        self._draft = draft
+
+    def add(self, prompt: str) -> None:
+        """Remember a sent prompt (consecutive duplicates once) and append it to the file."""
+        if not prompt:
+            return
+        if not self.entries or self.entries[-1] != prompt:
+            self.entries.append(prompt)
+            del self.entries[: -self.limit]
+            if self.path is not None:
+                try:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                    with self.path.open("a", encoding="utf-8") as handle:
+                        handle.write(json.dumps(prompt) + "\n")
+                except OSError:
+                    pass
+        self.reset()
+
+    def older(self, current: str) -> str:
+        """The entry before the cursor (up); stays on the oldest."""
+        if self._cursor == len(self.entries):
+            self._draft = current
+        if self._cursor > 0:
+            self._cursor -= 1
+        return self.entries[self._cursor] if self.entries else current
+
+    def newer(self) -> str:
+        """The entry after the cursor (down); past the newest gives back the draft."""
+        if self._cursor < len(self.entries):
+            self._cursor += 1
+        if self._cursor == len(self.entries):
+            return self._draft
+        return self.entries[self._cursor]

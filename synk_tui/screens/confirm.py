@@ -1,0 +1,44 @@
+"""A yes / no / cancel question, answered with y, n or Esc.
+
+Returns True, False or None (Esc), so one dialog serves "Close this
+session?" and persistence's "Save session for later?" (where Esc cancels
+the quit rather than answering no).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label
+
+
+class ConfirmScreen(ModalScreen[bool | None]):
+    """Ask one question; dismiss with True (y), False (n) or None (Esc)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n", "answer(False)", "No"),
+        Binding("escape", "answer(None)", "Cancel"),
+    ]
+
+    def __init__(self, question: str, detail: str = "", *, yes: str = "y yes", no: str = "n no"):
+        super().__init__()
+        self.question = question
+        self.detail = detail
+        self.yes = yes
+        self.no = no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(self.question, id="question")
+            if self.detail:
+                yield Label(self.detail, id="detail")
+            yield Label(f"[b]{self.yes}[/b]   [b]{self.no}[/b]   [b]esc[/b] cancel", id="answers")
+
+    def action_answer(self, answer: bool | None) -> None:
+        """Close the dialog with the answer."""
+        self.dismiss(answer)

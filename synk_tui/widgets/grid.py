@@ -1,0 +1,237 @@
+"""The reflowing grid of session tiles, and the keys of grid mode.
+
+Tiles are kept in pane-index order and laid out by `layout.grid_shape`
+(1x1 ... 4x3); the grid owns the selection, the marks and the zoom. When it
+has focus the app is in grid mode and the BINDINGS below are live; keys
+that act on sessions (new, close, prompt, quit...) are the app's actions.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from synk_tui.layout import Direction, grid_shape, move
+from synk_tui.widgets.session_tile import SessionTile
+
+
+class PaneGrid(Widget, can_focus=True):
+    """Lays out SessionTiles; focused, it takes the grid-mode keys."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left,h", "move('left')", "Move", show=False),
+        Binding("right,l", "move('right')", "Move", show=False),
+        Binding("up,k", "move('up')", "Move", show=False),
+        Binding("down,j", "move('down')", "Move", show=False),
+        *[Binding(str(n), f"select_number({n})", f"Pane {n}", show=False) for n in range(1, 10)],
+        Binding("enter,escape", "app.input_mode", "Type", id="grid.input_mode"),
+        Binding("n", "app.new_session", "New", id="grid.new_session"),
+        Binding("x", "app.close_session", "Close", id="grid.close_session"),
+        Binding("z", "toggle_zoom", "Zoom", id="grid.zoom"),
+        Binding("space", "toggle_mark", "Mark", id="grid.mark"),
+        Binding("slash", "app.command_bar", "Prompt", id="grid.command_bar"),
+        Binding("b,ctrl+b", "app.broadcast", "Broadcast", id="grid.broadcast"),
+        Binding("s", "app.save_workspace", "Save", id="grid.save"),
+        Binding("o", "app.restore_workspace", "Restore", id="grid.restore"),
+        Binding("question_mark", "app.help", "Help", id="grid.help"),
+        Binding("q", "app.quit_synk", "Quit", id="grid.quit"),
+    ]
+    """
+    | Key(s) | Description |
+    | :- | :- |
+    | arrows, h/j/k/l | Move the selection. |
+    | 1-9 | Select pane N. |
+    | enter, escape | Back to input mode on the selection. |
+    | n / x | New session (picker) / close the selected one. |
+    | z | Zoom the selected pane to the whole grid, and back. |
+    | space | Mark or unmark the selected pane as a prompt target. |
+    | / | Command bar. b, ctrl+b: broadcast to all. |
+    | s / o | Save / restore a workspace. |
+    | ? / q | Help / quit. |
+    """
+
+    selected_id: reactive[int | None] = reactive(None)
+    """Session id of the selected tile (None only when the grid is empty)."""
+
+    zoomed_id: reactive[int | None] = reactive(None)
+    """Session id of the tile zoomed to the whole grid, or None."""
+
+    class Reflowed(Message):
+        """The grid's shape or zoom changed; `visible` are the session ids on screen."""
+
+        def __init__(self, visible: tuple[int, ...], hidden: tuple[int, ...]) -> None:
+            super().__init__()
+            self.visible = visible
+            self.hidden = hidden
+
+    class SelectionChanged(Message):
+        """The selection moved to another tile (or to none)."""
+
+        def __init__(self, session_id: int | None) -> None:
+            super().__init__()
+            self.session_id = session_id
+
+    class MarksChanged(Message):
+        """A tile was marked or unmarked; `marked` are the pane numbers now marked."""
+
+        def __init__(self, marked: tuple[int, ...]) -> None:
+            super().__init__()
+            self.marked = marked
+
+    # ---- queries -----------------------------------------------------------
+
+    @property
+    def tiles(self) -> list[SessionTile]:
+        """Tiles in pane-index order (their mount order)."""
+        return list(self.query_children(SessionTile))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(columns, rows) of the current layout (1x1 while zoomed)."""
+        return (1, 1) if self.zoomed_id is not None else grid_shape(len(self.tiles))
+
+    def tile(self, session_id: int) -> SessionTile | None:
+        """The tile of a session, if it is in the grid."""
+        for tile in self.tiles:
+            if tile.session_id == session_id:
+                return tile
+        return None
+
+    def tile_by_number(self, number: int) -> SessionTile | None:
+        """The tile showing pane `number` (pane index + 1)."""
+        for tile in self.tiles:
+            if tile.number == number:
+                return tile
+        return None
+
+    @property
+    def selected_tile(self) -> SessionTile | None:
+        """The selected tile, if any."""
+        return None if self.selected_id is None else self.tile(self.selected_id)
+
+    @property
+    def marked_numbers(self) -> tuple[int, ...]:
+        """Pane numbers of the marked tiles, in order."""
+        return tuple(tile.number for tile in self.tiles if tile.marked)
+
+    # ---- changing the grid -------------------------------------------------
+
+    async def add_tile(self, tile: SessionTile) -> None:
+        """Mount a tile in pane-index order and reflow; the first one is selected."""
+        after = [t for t in self.tiles if t.pane_index > tile.pane_index]
+        if after:
+            await self.mount(tile, before=after[0])
+        else:
+            await self.mount(tile)
+        if self.zoomed_id is not None:
+            tile.display = False
+        if self.selected_id is None:
+            self.selected_id = tile.session_id
+        self.reflow()
+
+    async def remove_tile(self, session_id: int) -> None:
+        """Remove a session's tile; the selection moves to a neighbour."""
+        tile = self.tile(session_id)
+        if tile is None:
+            return
+        tiles = self.tiles
+        position = tiles.index(tile)
+        if self.zoomed_id == session_id:
+            self.zoomed_id = None
+        await tile.remove()
+        rest = self.tiles
+        if self.selected_id == session_id:
+            self.selected_id = rest[min(position, len(rest) - 1)].session_id if rest else None
+        if tile.marked:
+            self.post_message(self.MarksChanged(self.marked_numbers))
+        self.reflow()
+
+    def reflow(self) -> None:
+        """Set the grid size from the tile count and zoom, and say what is visible."""
+        columns, rows = self.shape
+        self.styles.grid_size_columns = columns
+        self.styles.grid_size_rows = rows
+        visible: list[int] = []
+        hidden: list[int] = []
+        for tile in self.tiles:
+            shown = self.zoomed_id is None or tile.session_id == self.zoomed_id
+            tile.display = shown
+            (visible if shown else hidden).append(tile.session_id)
+        self.post_message(self.Reflowed(tuple(visible), tuple(hidden)))
+
+    def select(self, session_id: int) -> None:
+        """Select a session's tile (zoom follows the selection when zoomed)."""
+        if self.tile(session_id) is None:
+            return
+        self.selected_id = session_id
+        if self.zoomed_id is not None and self.zoomed_id != session_id:
+            self.zoomed_id = session_id
+
+    def toggle_zoom(self) -> None:
+        """Zoom the selected tile to the whole grid, or back to the grid."""
+        if self.zoomed_id is not None:
+            self.zoomed_id = None
+        elif self.selected_id is not None:
+            self.zoomed_id = self.selected_id
+
+    def toggle_mark(self) -> None:
+        """Mark or unmark the selected tile as a command-bar target."""
+        tile = self.selected_tile
+        if tile is not None:
+            tile.marked = not tile.marked
+            self.post_message(self.MarksChanged(self.marked_numbers))
+
+    def clear_marks(self) -> None:
+        """Unmark every tile."""
+        changed = False
+        for tile in self.tiles:
+            changed = changed or tile.marked
+            tile.marked = False
+        if changed:
+            self.post_message(self.MarksChanged(()))
+
+    # ---- reactives ---------------------------------------------------------
+
+    def watch_selected_id(self, old: int | None, new: int | None) -> None:
+        for tile in self.tiles:
+            tile.selected = tile.session_id == new
+        if old != new:
+            self.post_message(self.SelectionChanged(new))
+
+    def watch_zoomed_id(self) -> None:
+        self.set_class(self.zoomed_id is not None, "-zoomed")
+        self.reflow()
+
+    # ---- grid-mode actions -------------------------------------------------
+
+    def action_move(self, direction: Direction) -> None:
+        """Move the selection one pane in `direction`."""
+        tiles = self.tiles
+        tile = self.selected_tile
+        if tile is None or not tiles:
+            return
+        if self.zoomed_id is not None:
+            # Zoomed: left/up and right/down page through the sessions.
+            step = -1 if direction in ("left", "up") else 1
+            index = (tiles.index(tile) + step) % len(tiles)
+        else:
+            index = move(tiles.index(tile), len(tiles), direction)
+        self.select(tiles[index].session_id)
+
+    def action_select_number(self, number: int) -> None:
+        """Select pane `number` if it exists."""
+        tile = self.tile_by_number(number)
+        if tile is not None:
+            self.select(tile.session_id)
+
+    def action_toggle_zoom(self) -> None:
+        """Zoom key."""
+        self.toggle_zoom()
+
+    def action_toggle_mark(self) -> None:
+        """Mark key."""
+        self.toggle_mark()
