@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from synk_tui.pool import PoolConfig, ProcessPool  # noqa: E402
-from synk_tui.session_manager import SessionManager  # noqa: E402
+from synk_tui.pool import PoolConfig, ProcessPool
+from synk_tui.session_manager import SessionManager
 
 
 async def synk_runs(runs: int, pooled: bool, home: str, workdir: str) -> list[float]:
