@@ -1,0 +1,135 @@
+"""Pure rules behind the UI: session state, cost parsing, @ targets, prompts, history."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from synk_tui.config import CostSettings
+from synk_tui.prompting import (
+    NEWLINE_MARK,
+    PromptHistory,
+    TargetError,
+    encode_prompt,
+    parse_prompt,
+)
+from synk_tui.status import CostPatterns, format_cost, parse_cost, session_state
+
+
+@pytest.mark.parametrize(
+    ("status", "last", "now", "expected"),
+    [
+        ("starting", None, 10.0, "starting"),
+        ("starting", 9.9, 10.0, "starting"),
+        ("running", None, 10.0, "idle"),
+        ("running", 9.0, 10.0, "busy"),
+        ("running", 7.9, 10.0, "idle"),
+        ("exited", 9.9, 10.0, "exited"),
+    ],
+)
+def test_session_state(status: str, last: float | None, now: float, expected: str) -> None:
+    assert session_state(status, last, now, busy_seconds=2.0) == expected
+
+
+def test_cost_is_the_bottom_most_figure_the_agent_printed() -> None:
+    pattern = re.compile(r"\$\s?(\d+(?:\.\d+)?)")
+    screen = ["> fix the bug", "spent $0.10 so far", "", "Total cost: $1.25", "? for shortcuts"]
+    assert parse_cost(screen, pattern) == 1.25
+    assert parse_cost(["no money here"], pattern) is None
+    assert parse_cost(screen, None) is None
+
+
+def test_cost_patterns_come_from_config_and_bad_ones_warn() -> None:
+    settings = CostSettings(claude_code=r"cost (\d+\.\d+)", gemini_cli="([", codex="no group")
+    patterns = CostPatterns.from_settings(settings)
+    assert patterns.for_agent("terminal") is None
+    assert patterns.for_agent("gemini_cli") is None
+    assert patterns.for_agent("codex") is None
+    claude = patterns.for_agent("claude_code")
+    assert claude is not None and parse_cost(["cost 0.42"], claude) == 0.42
+    assert len(patterns.warnings) == 2
+    assert any("cost.gemini_cli" in w for w in patterns.warnings)
+    assert any("cost.codex" in w for w in patterns.warnings)
+
+
+def test_format_cost() -> None:
+    assert format_cost(None) == ""
+    assert format_cost(0.4) == "$0.40"
+    assert format_cost(12345.6) == "$12,346"
+
+
+@pytest.mark.parametrize(
+    ("line", "text", "targets"),
+    [
+        ("fix the tests", "fix the tests", None),
+        ("@2,5 fix it", "fix it", (2, 5)),
+        ("@all   run make", "run make", (1, 2, 3, 5)),
+        ("@ALL x", "x", (1, 2, 3, 5)),
+        ("@1-3 ls", "ls", (1, 2, 3)),
+        ("@3,1,3 ls", "ls", (3, 1)),
+        ("@2", "", (2,)),
+        ("@al", "", None),
+        ("@", "", None),
+        ("email@example.com", "email@example.com", None),
+    ],
+)
+def test_parse_prompt_targets(line: str, text: str, targets: tuple[int, ...] | None) -> None:
+    parsed = parse_prompt(line, [1, 2, 3, 5])
+    assert parsed.text == text
+    assert parsed.targets == targets
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [("@4 hi", "no pane 4"), ("@4,9 hi", "no panes 4, 9"), ("@x hi", "'x' is not a pane number")],
+)
+def test_parse_prompt_rejects_missing_panes(line: str, error: str) -> None:
+    with pytest.raises(TargetError, match=re.escape(error)):
+        parse_prompt(line, [1, 2, 3, 5])
+
+
+def test_encode_one_line_adds_a_carriage_return() -> None:
+    assert encode_prompt("ls -l", bracketed_paste=True) == "ls -l\r"
+    assert encode_prompt("", bracketed_paste=False) == "\r"
+
+
+def test_encode_several_lines_as_one_bracketed_paste() -> None:
+    text = f"first{NEWLINE_MARK}second\x1b[201~\nthird"
+    assert encode_prompt(text, bracketed_paste=True) == ("\x1b[200~first\rsecond\rthird\x1b[201~\r")
+
+
+def test_encode_several_lines_without_bracketed_paste_line_by_line() -> None:
+    assert encode_prompt("a\nb", bracketed_paste=False) == "a\rb\r"
+
+
+def test_history_walks_back_and_forth_and_keeps_the_draft(tmp_path: Path) -> None:
+    history = PromptHistory(tmp_path / "h")
+    for prompt in ("one", "two", "two", "three"):
+        history.add(prompt)
+    assert history.entries == ["one", "two", "three"]
+    assert history.older("draft") == "three"
+    assert history.older("three") == "two"
+    assert history.older("two") == "one"
+    assert history.older("one") == "one"
+    assert history.newer() == "two"
+    assert history.newer() == "three"
+    assert history.newer() == "draft"
+
+
+def test_history_survives_a_restart_with_multi_line_prompts(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "history"
+    PromptHistory(path).add("line 1\nline 2")
+    (path.parent / "junk").write_text("")
+    with path.open("a") as handle:
+        handle.write("not json\n")
+    assert PromptHistory(path).entries == ["line 1\nline 2"]
+
+
+def test_history_limit(tmp_path: Path) -> None:
+    history = PromptHistory(tmp_path / "h", limit=3)
+    for n in range(5):
+        history.add(str(n))
+    assert history.entries == ["2", "3", "4"]
+    assert PromptHistory(tmp_path / "h", limit=3).entries == ["2", "3", "4"]

@@ -1,0 +1,142 @@
+"""Grid geometry (pure) and the PaneGrid widget laying out, selecting, zooming, marking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+
+import synk_tui
+from synk_tui.layout import grid_shape, move, pane_size
+from synk_tui.widgets.grid import PaneGrid
+from synk_tui.widgets.session_tile import SessionTile
+
+SHAPES = {1: (1, 1), 2: (2, 1), 3: (2, 2), 4: (2, 2), 5: (3, 2), 6: (3, 2)}
+SHAPES |= {7: (3, 3), 8: (3, 3), 9: (3, 3), 10: (4, 3), 11: (4, 3), 12: (4, 3)}
+
+
+@pytest.mark.parametrize(("count", "shape"), sorted(SHAPES.items()))
+def test_grid_shape(count: int, shape: tuple[int, int]) -> None:
+    assert grid_shape(count) == shape
+
+
+def test_grid_shape_edges() -> None:
+    assert grid_shape(0) == (1, 1)
+    assert grid_shape(13) == (4, 4)
+
+
+def test_move_stops_at_edges_and_lands_on_last_pane() -> None:
+    # 5 panes in 3x2: 0 1 2 / 3 4 .
+    assert move(0, 5, "left") == 0
+    assert move(0, 5, "right") == 1
+    assert move(2, 5, "right") == 2
+    assert move(1, 5, "down") == 4
+    assert move(2, 5, "down") == 4  # the empty cell below 2 -> the last pane
+    assert move(4, 5, "up") == 1
+    assert move(0, 1, "down") == 0
+
+
+def test_pane_size_divides_the_screen() -> None:
+    assert pane_size(80, 23, 1) == (80, 22)
+    assert pane_size(81, 23, 2) == (40, 22)
+    assert pane_size(80, 23, 12) == (19, 6)
+
+
+class GridApp(App[None]):
+    """Just the grid, styled by synk's own stylesheet."""
+
+    CSS_PATH = Path(synk_tui.__file__).with_name("synk.tcss")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.grid = PaneGrid(id="grid")
+        self.reflows: list[PaneGrid.Reflowed] = []
+
+    def compose(self) -> ComposeResult:
+        yield self.grid
+
+    def on_pane_grid_reflowed(self, event: PaneGrid.Reflowed) -> None:
+        self.reflows.append(event)
+
+    async def add(self, pane_index: int) -> SessionTile:
+        tile = SessionTile(pane_index + 100, pane_index, "terminal", Static(f"body {pane_index}"))
+        await self.grid.add_tile(tile)
+        return tile
+
+
+def layout_of(grid: PaneGrid) -> tuple[int, int]:
+    """(columns, rows) actually on screen, from the tiles' regions."""
+    regions = [tile.region for tile in grid.tiles if tile.display]
+    return (len({r.x for r in regions}), len({r.y for r in regions}))
+
+
+async def test_tiles_reflow_for_every_count_from_1_to_12() -> None:
+    app = GridApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        for index in range(12):
+            await app.add(index)
+            await pilot.pause()
+            count = index + 1
+            assert app.grid.shape == SHAPES[count]
+            cols, rows = SHAPES[count]
+            assert layout_of(app.grid) == (cols, min(rows, -(-count // cols)))
+            widths = {tile.region.width for tile in app.grid.tiles}
+            assert max(widths) - min(widths) <= 1
+        assert [t.number for t in app.grid.tiles] == list(range(1, 13))
+        assert app.grid.tiles[0].header.number == 1
+
+
+async def test_tiles_stay_in_pane_order_and_selection_survives_removal() -> None:
+    app = GridApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        for index in (2, 0, 1):
+            await app.add(index)
+        await pilot.pause()
+        assert [t.pane_index for t in app.grid.tiles] == [0, 1, 2]
+        assert app.grid.selected_id == 102  # the first tile added stays selected
+        await app.grid.remove_tile(102)
+        await pilot.pause()
+        assert app.grid.selected_id == 101
+        assert app.grid.shape == (2, 1)
+
+
+async def test_grid_keys_move_select_zoom_and_mark() -> None:
+    app = GridApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        for index in range(5):
+            await app.add(index)
+        app.grid.focus()
+        await pilot.pause()
+        await pilot.press("l", "right", "j")
+        assert app.grid.selected_tile is not None
+        assert app.grid.selected_tile.number == 5
+        await pilot.press("k", "h", "left", "up")
+        assert app.grid.selected_id == 100
+        await pilot.press("4")
+        assert app.grid.selected_id == 103
+        await pilot.press("9")  # no pane 9: the selection stays
+        assert app.grid.selected_id == 103
+        assert app.grid.tiles[3].has_class("-selected")
+
+        await pilot.press("z")
+        await pilot.pause()
+        assert app.grid.zoomed_id == 103
+        assert [t.display for t in app.grid.tiles] == [False, False, False, True, False]
+        assert app.grid.tiles[3].region.width == 100
+        assert app.reflows[-1].visible == (103,) and len(app.reflows[-1].hidden) == 4
+        await pilot.press("right")  # zoomed: arrows page through sessions
+        await pilot.pause()
+        assert app.grid.zoomed_id == 104
+        await pilot.press("z")
+        await pilot.pause()
+        assert app.grid.zoomed_id is None
+        assert all(t.display for t in app.grid.tiles)
+        assert layout_of(app.grid) == (3, 2)
+
+        await pilot.press("space", "1", "space")
+        assert app.grid.marked_numbers == (1, 5)
+        assert app.grid.tiles[0].header.marked
+        await pilot.press("space")
+        assert app.grid.marked_numbers == (5,)
