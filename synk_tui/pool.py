@@ -521,6 +521,19 @@ def shell_environment(extra: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
+def validate_env(env: Mapping[str, str]) -> None:
+    """Raise InvalidArgumentError for a name or value a shell line cannot carry."""
+    for name, value in env.items():
+        if not isinstance(name, str) or not _ENV_NAME.match(name):
+            raise InvalidArgumentError(f"Invalid environment variable name {name!r}", "env")
+        if not isinstance(value, str):
+            raise InvalidArgumentError(f"Environment variable {name} must be a string", "env")
+        if any(ord(ch) < 32 and ch != "\t" for ch in value):
+            raise InvalidArgumentError(
+                f"Environment variable {name} holds a control character", "env"
+            )
+
+
 def build_setup_line(
     working_dir: str | None,
     env: Mapping[str, str],
@@ -542,15 +555,8 @@ def build_setup_line(
                 f"Working directory must be absolute: {working_dir!r}", "workingDir"
             )
         parts.append(f"cd {shlex.quote(working_dir)}")
-    assignments = []
-    for name, value in env.items():
-        if not _ENV_NAME.match(name):
-            raise InvalidArgumentError(f"Invalid environment variable name {name!r}", "env")
-        if any(ord(ch) < 32 and ch != "\t" for ch in value):
-            raise InvalidArgumentError(
-                f"Environment variable {name} holds a control character", "env"
-            )
-        assignments.append(f"{name}={shlex.quote(value)}")
+    validate_env(env)
+    assignments = [f"{name}={shlex.quote(value)}" for name, value in env.items()]
     if assignments:
         parts.append("export " + " ".join(assignments))
     nonce = secrets.token_hex(8)

@@ -45,7 +45,7 @@ from synk_tui.events import (
     SessionReady,
 )
 from synk_tui.git import current_branch
-from synk_tui.pool import ProcessPool
+from synk_tui.pool import ProcessPool, validate_env
 from synk_tui.pty_process import PtyProcess
 
 __all__ = [
@@ -207,8 +207,7 @@ class SessionManager:
         workdir = _existing_dir(working_dir, "workingDir") if working_dir else project
         _check_size(cols, rows)
         extra_env = dict(env or {})
-        if not all(isinstance(k, str) and isinstance(v, str) for k, v in extra_env.items()):
-            raise InvalidArgumentError("env must map names to strings", "env")
+        validate_env(extra_env)
         agent_args = [str(arg) for arg in args or ()]
         exec_argv = None
         if agent_type != "terminal":
@@ -324,9 +323,12 @@ class SessionManager:
             *(s.start_task for s in sessions if s.start_task is not None),
             return_exceptions=True,
         )
+        for session in sessions:
+            if session.process is not None:
+                session.process.set_reader(None)
         await asyncio.gather(
             *(
-                s.process.terminate(self.pool.config.kill_grace)
+                self.pool.release(s.process, recycle=False)
                 for s in sessions
                 if s.process is not None
             ),

@@ -102,7 +102,7 @@ async def test_clean_screen_and_session_env(
     core: tuple[SessionManager, EventLog], tmp_path: Path
 ) -> None:
     manager, log = core
-    sid = await started(manager, tmp_path, env={"API_HINT": "x y"})
+    sid = await started(manager, tmp_path, env={"API_HINT": "x y"}, cols=250)
     await wait_for(lambda: "test$" in screen_text(manager, sid), what="the prompt")
     lines = manager.screen(sid).lines()
     assert lines[0] == "test$", "the setup line must not be visible"
@@ -111,7 +111,10 @@ async def test_clean_screen_and_session_env(
     await wait_for(lambda: expected in screen_text(manager, sid), what=expected)
     assert manager.info(sid).status == "running" and manager.info(sid).pid
     assert log.of(SessionReady)[0].session_id == sid
-    assert any(isinstance(e, ScreenUpdated) and e.session_id == sid for e in log.events)
+    await wait_for(
+        lambda: any(isinstance(e, ScreenUpdated) and e.session_id == sid for e in log.events),
+        what="a ScreenUpdated for the session",
+    )
 
 
 async def test_writes_while_starting_are_delivered(tmp_path: Path) -> None:
@@ -212,7 +215,9 @@ async def test_agent_is_exec_d_in_the_shell(tmp_path: Path) -> None:
     )
     await manager.start()
     try:
-        sid = await started(manager, tmp_path, agent_type="claude_code", args=["--resume"])
+        sid = await started(
+            manager, tmp_path, agent_type="claude_code", args=["--resume"], cols=250
+        )
         await wait_for(
             lambda: f"agent in {tmp_path} args:--resume" in screen_text(manager, sid),
             what="the agent's output",
@@ -235,7 +240,7 @@ async def test_utf8_split_across_reads(
         sid, r"printf 'A\342'; sleep 0.1; printf '\202'; sleep 0.1; printf '\254Z\n'" + "\r"
     )
     await wait_for(lambda: "A€Z" in screen_text(manager, sid), what="A€Z on screen")
-    assert "A€Z".encode() in log.output(sid)
+    await wait_for(lambda: "A€Z".encode() in log.output(sid), what="A€Z posted whole")
 
 
 async def test_terminal_queries_are_answered(
@@ -268,9 +273,9 @@ async def test_flood_is_complete_and_bounded(
         return "flood-done" in screen_text(manager, sid)
 
     await wait_for(done, 60, "the flood to finish")
-    output = log.output(sid)
+    await wait_for(lambda: b"flood-done" in log.output(sid).split(b"300000\r\n")[-1])
     expected = "".join(f"{n}\r\n" for n in range(1, 300001)).encode()
-    assert expected in output, "every byte posted, in order"
+    assert expected in log.output(sid), "every byte posted, in order"
     assert peak <= 8 * 1024 * 1024 + 1024 * 1024
     scrollback = manager.screen(sid).scrollback_lines()
     assert "300000" in scrollback[-5:] + manager.screen(sid).lines()
