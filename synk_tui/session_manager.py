@@ -237,7 +237,7 @@ class SessionManager:
         )
         session = _Session(info, TerminalEmulator(cols, rows, self.scrollback))
         session.emulator.on_reply = lambda data: self._reply(session, data)
-        session.emulator.on_clipboard = lambda text: self._post(SessionClipboard(session_id, text))
+        session.emulator.on_clipboard = functools.partial(self._clipboard, session_id)
         self._sessions[session_id] = session
         session_env = {
             "SYNK_SESSION": str(session_id),
@@ -453,6 +453,10 @@ class SessionManager:
             session.reading_paused = True
             session.process.set_reader(None)
         self._schedule_parse()
+
+    def _clipboard(self, session_id: int, text: str) -> None:
+        """OSC 52 from the child goes up; the UI decides whether to pass it on."""
+        self._post(SessionClipboard(session_id, text))
 
     def _reply(self, session: _Session, data: bytes) -> None:
         """Answers to terminal queries go straight back to the child."""
