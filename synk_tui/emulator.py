@@ -1,0 +1,1658 @@
+"""A fast, faithful terminal emulator for one session (no Textual imports).
+
+The screen is kept as two parallel lists per row (cell texts and interned
+style keys) so that a run of text is one slice assignment, and scrollback is
+stored compactly: a plain row is one ``str``, a styled row a tuple of
+``(text, StyleKey)`` runs. pyte 0.8.2 is used only for its DEC special
+graphics table: its parser and ``Screen`` are too slow and miss too much (see
+NOTES section 2), so tokenizing and the screen model are our own.
+
+Widths follow ``rich.cells.split_graphemes`` (what Textual lays out with): a
+grapheme cluster occupies one cell holding the whole cluster, followed by an
+empty-string placeholder cell when it is two cells wide.
+
+Two shortcuts keep floods cheap, and both give exactly the state that feeding
+byte by byte gives (``tests/test_emulator_bulk.py`` checks this on random
+streams):
+
+* bulk skip: in a long stretch that only prints, erases within a line, sets
+  SGR or moves the cursor horizontally, everything before the last
+  ``scrollback + rows`` line feeds will be scrolled out of scrollback anyway,
+  so only its final SGR state and bell count are computed;
+* plain lines: a run of ``printable ASCII + CRLF`` lines arriving with the
+  cursor at the bottom-left of a blank bottom row goes straight into
+  scrollback as strings.
+"""
+
+from __future__ import annotations
+
+import base64
+import codecs
+import re
+from collections import deque
+from collections.abc import Callable, Iterable
+from urllib.parse import unquote, urlparse
+
+from pyte.charsets import VT100_MAP
+from rich.cells import cell_len, split_graphemes
+
+StyleKey = tuple[int, int, int]
+"""(fg, bg, attrs): colour -1 default, 0..255 palette, 0x1000000|0xRRGGBB truecolor."""
+
+ATTR_BOLD = 1
+ATTR_DIM = 2
+ATTR_ITALIC = 4
+ATTR_UNDERLINE = 8
+ATTR_BLINK = 16
+ATTR_REVERSE = 32
+ATTR_HIDDEN = 64
+ATTR_STRIKE = 128
+ATTR_OVERLINE = 256
+
+TRUECOLOR = 0x1000000
+DEFAULT_STYLE: StyleKey = (-1, -1, 0)
+
+ScrollbackRow = str | tuple[tuple[str, StyleKey], ...]
+"""A plain default-style row as one string, otherwise its style runs."""
+
+_STYLES: dict[StyleKey, StyleKey] = {DEFAULT_STYLE: DEFAULT_STYLE}
+
+
+def _intern(style: StyleKey) -> StyleKey:
+    """Share one tuple per distinct style, so rows compare by identity cheaply."""
+    got = _STYLES.get(style)
+    if got is None:
+        if len(_STYLES) > 100_000:  # a pathological stream of truecolours
+            _STYLES.clear()
+            _STYLES[DEFAULT_STYLE] = DEFAULT_STYLE
+        _STYLES[style] = style
+        got = style
+    return got
+
+
+# One token per match: text run, SGR, CRLF, CSI, ESC sequence, control char.
+# Strings (OSC, DCS, APC, PM, SOS) start with group 9 and are scanned by hand.
+_TOKEN = re.compile(
+    r"([^\x00-\x1f\x7f-\x9f]+)"  # 1 text
+    r"|\x1b\[([0-9;:]*)m"  # 2 plain SGR
+    r"|(\r\n)"  # 3 CRLF
+    r"|\x1b\[([\x30-\x3f]*)([\x20-\x2f]*)([\x40-\x7e])"  # 4 params 5 inter 6 final
+    r"|\x1b([\]P_^X])"  # 7 string introducer
+    r"|\x1b([\x20-\x2f]*)([\x30-\x5a\x5c-\x7e])"  # 8 inter 9 final (not CSI)
+    r"|([\x00-\x1a\x1c-\x1f\x7f-\x9f])"  # 10 control (not ESC)
+)
+_INCOMPLETE = re.compile(r"\x1b(?:\[[\x30-\x3f]*[\x20-\x2f]*|[\x20-\x2f]*)\Z")
+_BAD_CSI = re.compile(r"\x1b\[[\x30-\x3f]*[\x20-\x2f]*")
+_STRING_END = re.compile(r"[\x07\x18\x1a\x1b]")
+
+# What a bulk-skipped stretch may contain (see the module docstring).
+_NOT_SIMPLE = re.compile(r"[\x00-\x06\x0e-\x1a\x1c-\x1f\x7f-\x9f]|\x1b(?!\[[0-9;:]*[mKXGCD`@Pa])")
+_SGR_ANY = re.compile(r"\x1b\[([0-9;:]*)m")
+_LF_CHARS = "\n\x0b\x0c"
+
+_PLAIN_LINES: dict[int, re.Pattern[str]] = {}
+
+
+def _plain_lines_re(cols: int) -> re.Pattern[str]:
+    """Lines of printable ASCII that fit the width, each ending in CRLF."""
+    pat = _PLAIN_LINES.get(cols)
+    if pat is None:
+        pat = re.compile(r"(?:[\x20-\x7e]{0,%s}\r\n)+".replace("%s", str(cols)))
+        _PLAIN_LINES[cols] = pat
+    return pat
+
+
+_NARROW = frozenset(
+    chr(c)
+    for lo, hi in ((0x20, 0x7E), (0xA0, 0xAC), (0xAE, 0x2FF), (0x370, 0x482), (0x2500, 0x25FC))
+    for c in range(lo, hi + 1)
+)
+_is_narrow = _NARROW.issuperset
+_DEC_TABLE = {ord(k): v for k, v in ((chr(i), VT100_MAP[i]) for i in range(0x5F, 0x7F))}
+_UK_TABLE = {ord("#"): "\u00a3"}
+_ZWJ = "\u200d"
+_VS16 = "\ufe0f"
+
+_MOUSE_MODES = (9, 1000, 1002, 1003)
+
+
+def xterm_palette(index: int) -> tuple[int, int, int]:
+    """The RGB of an xterm 256-colour palette entry (for OSC 4 replies)."""
+    base = (
+        (0, 0, 0), (205, 0, 0), (0, 205, 0), (205, 205, 0),
+        (0, 0, 238), (205, 0, 205), (0, 205, 205), (229, 229, 229),
+        (127, 127, 127), (255, 0, 0), (0, 255, 0), (255, 255, 0),
+        (92, 92, 255), (255, 0, 255), (0, 255, 255), (255, 255, 255),
+    )  # fmt: skip
+    if index < 16:
+        return base[index]
+    if index < 232:
+        index -= 16
+        steps = (0, 95, 135, 175, 215, 255)
+        return steps[index // 36], steps[(index // 6) % 6], steps[index % 6]
+    level = 8 + (index - 232) * 10
+    return level, level, level
+
+
+def _osc_rgb(rgb: tuple[int, int, int]) -> str:
+    return "rgb:" + "/".join(f"{c:02x}{c:02x}" for c in rgb)
+
+
+def _int(text: str, default: int) -> int:
+    """One CSI parameter: sub-parameters dropped, junk or empty gives default."""
+    if not text:
+        return default
+    head = text.split(":", 1)[0]
+    if head.isdigit():
+        return int(head)
+    return default
+
+
+def _params(text: str, default: int, count: int = 0) -> list[int]:
+    """CSI parameters as ints (0 also means default, as xterm treats it)."""
+    out = [_int(p, default) for p in text.split(";")] if text else []
+    while len(out) < count:
+        out.append(default)
+    return out
+
+
+class _Saved:
+    """What DECSC / 1048 / 1049 save."""
+
+    __slots__ = ("charsets", "origin", "shift", "style", "wrap", "x", "y")
+
+    def __init__(
+        self,
+        x: int,
+        y: int,
+        style: StyleKey,
+        wrap: bool,
+        origin: bool,
+        charsets: list[str],
+        shift: int,
+    ) -> None:
+        self.x, self.y, self.style, self.wrap = x, y, style, wrap
+        self.origin, self.charsets, self.shift = origin, charsets, shift
+
+
+class TerminalEmulator:
+    """One screen fed with a child's output bytes; see docs/ARCHITECTURE.md."""
+
+    def __init__(
+        self,
+        cols: int = 80,
+        rows: int = 24,
+        scrollback: int = 10_000,
+        on_reply: Callable[[bytes], None] | None = None,
+    ) -> None:
+        self._cols = max(1, cols)
+        self._rows = max(1, rows)
+        self._sb_max = max(0, scrollback)
+        self.on_reply: Callable[[bytes], None] | None = on_reply
+        """Receives answers to terminal queries (to be written to the PTY)."""
+        self.on_clipboard: Callable[[str], None] | None = None
+        """Receives OSC 52 clipboard text set by the child."""
+        self.default_fg: tuple[int, int, int] = (229, 229, 229)
+        """Reported for OSC 10 queries (the UI may set its theme's colour)."""
+        self.default_bg: tuple[int, int, int] = (0, 0, 0)
+        """Reported for OSC 11 queries (the UI may set its theme's colour)."""
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._pending = ""
+        self._scrollback: deque[ScrollbackRow] = deque(maxlen=self._sb_max or 1)
+        self._reset_state()
+
+    # ------------------------------------------------------------------ state
+
+    def _reset_state(self) -> None:
+        """Power-on state (also RIS); scrollback is kept, as xterm keeps it."""
+        cols, rows = self._cols, self._rows
+        self._chars: list[list[str]] = [[" "] * cols for _ in range(rows)]
+        self._styles: list[list[StyleKey]] = [[DEFAULT_STYLE] * cols for _ in range(rows)]
+        self._other_chars: list[list[str]] | None = None  # the inactive screen
+        self._other_styles: list[list[StyleKey]] | None = None
+        self._alt = False
+        self._x = 0
+        self._y = 0
+        self._wrap_pending = False
+        self._fg = -1
+        self._bg = -1
+        self._attrs = 0
+        self._style = DEFAULT_STYLE
+        self._top = 0
+        self._bottom = rows - 1
+        self._tabs = set(range(8, cols, 8))
+        self._autowrap = True
+        self._insert = False
+        self._lnm = False
+        self._origin = False
+        self._charsets = ["B", "B"]
+        self._shift = 0
+        self._charset_table: dict[int, str] | None = None
+        self._saved: _Saved | None = None
+        self._saved_alt: _Saved | None = None
+        self._last_char: str | None = None
+        self._app_cursor = False
+        self._app_keypad = False
+        self._bracketed = False
+        self._mouse = 0
+        self._mouse_sgr = False
+        self._focus = False
+        self._sync = False
+        self._cursor_visible = True
+        self._cursor_shape = 0
+        self._kitty: list[int] = [0]
+        self.title = ""
+        self.icon_title = ""
+        self.cwd: str | None = None
+        self.bell_count = 0
+        self._dirty: set[int] = set()
+        self._all_dirty = True
+
+    # ------------------------------------------------------------ public API
+
+    @property
+    def cols(self) -> int:
+        return self._cols
+
+    @property
+    def rows(self) -> int:
+        return self._rows
+
+    @property
+    def cursor(self) -> tuple[int, int]:
+        """(x, y), 0-based; at the last column while a wrap is pending."""
+        return (self._x, self._y)
+
+    @property
+    def scrollback_len(self) -> int:
+        return len(self._scrollback) if self._sb_max else 0
+
+    @property
+    def app_cursor_keys(self) -> bool:
+        return self._app_cursor
+
+    @property
+    def app_keypad(self) -> bool:
+        return self._app_keypad
+
+    @property
+    def bracketed_paste(self) -> bool:
+        return self._bracketed
+
+    @property
+    def mouse_mode(self) -> int:
+        return self._mouse
+
+    @property
+    def mouse_sgr(self) -> bool:
+        return self._mouse_sgr
+
+    @property
+    def focus_events(self) -> bool:
+        return self._focus
+
+    @property
+    def synchronized(self) -> bool:
+        return self._sync
+
+    @property
+    def alt_screen(self) -> bool:
+        return self._alt
+
+    @property
+    def cursor_visible(self) -> bool:
+        return self._cursor_visible
+
+    @property
+    def cursor_shape(self) -> int:
+        return self._cursor_shape
+
+    @property
+    def kitty_keyboard_flags(self) -> int:
+        """Flags a child pushed with ``CSI > flags u`` (reported by ``CSI ? u``)."""
+        return self._kitty[-1]
+
+    @property
+    def style(self) -> StyleKey:
+        """The current SGR state (what the next printed cell gets)."""
+        return self._style
+
+    def feed(self, data: bytes) -> None:
+        """Apply the child's output; never raises, and skips what nobody can see."""
+        text = self._decoder.decode(data)
+        if self._pending:
+            text = self._pending + text
+            self._pending = ""
+        if not text:
+            return
+        before = (self._x, self._y)
+        try:
+            self._process(text)
+        except Exception:  # pragma: no cover - a bug must not kill the session
+            self._pending = ""
+            self._all_dirty = True
+        if (self._x, self._y) != before:
+            self._dirty.add(before[1])
+            self._dirty.add(self._y)
+
+    def lines(self) -> list[str]:
+        """The visible rows as text, right-stripped, a wide char once."""
+        return ["".join(row).rstrip(" ") for row in self._chars]
+
+    def scrollback_lines(self) -> list[str]:
+        """The scrollback rows as text, oldest first."""
+        if not self._sb_max:
+            return []
+        return [_row_text(r) for r in self._scrollback]
+
+    def take_dirty(self) -> set[int]:
+        """Visible rows changed since the last call (rows with the cursor before
+        and after a feed count as changed), then forget them."""
+        if self._all_dirty:
+            self._all_dirty = False
+            self._dirty.clear()
+            return set(range(self._rows))
+        dirty = {y for y in self._dirty if 0 <= y < self._rows}
+        self._dirty.clear()
+        return dirty
+
+    def row_runs(self, index: int) -> list[tuple[str, StyleKey]]:
+        """Style runs of a visible row (0..rows-1) or scrollback row (-1 newest).
+
+        Visible rows cover exactly ``cols`` cells; scrollback rows at most that.
+        """
+        if index >= 0:
+            return _runs(self._chars[index], self._styles[index])
+        if not self._sb_max or -index > len(self._scrollback):
+            raise IndexError(index)
+        row = self._scrollback[index]
+        runs = [(row, DEFAULT_STYLE)] if isinstance(row, str) else list(row)
+        return _crop_runs(runs, self._cols)
+
+    def resize(self, cols: int, rows: int) -> None:
+        """Change the size: rows that no longer fit go to scrollback (the cursor
+        line is kept), a taller screen takes rows back from scrollback."""
+        cols, rows = max(1, cols), max(1, rows)
+        if cols == self._cols and rows == self._rows:
+            return
+        self._wrap_pending = False
+        # Height first, on the active screen, then the other screen.
+        if rows != self._rows:
+            self._resize_rows(rows)
+        if cols != self._cols:
+            for chars, styles in self._screens():
+                for i in range(len(chars)):
+                    chars[i], styles[i] = _fit_row(chars[i], styles[i], cols)
+            self._tabs = {t for t in self._tabs if t < cols} | set(
+                range(((self._cols + 7) // 8) * 8, cols, 8)
+            )
+        self._cols = cols
+        self._x = min(self._x, cols - 1)
+        self._top, self._bottom = 0, rows - 1
+        for saved in (self._saved, self._saved_alt):
+            if saved is not None:
+                saved.x = min(saved.x, cols - 1)
+                saved.y = min(saved.y, rows - 1)
+        self._all_dirty = True
+
+    # ---------------------------------------------------------------- resize
+
+    def _screens(self) -> list[tuple[list[list[str]], list[list[StyleKey]]]]:
+        out = [(self._chars, self._styles)]
+        if self._other_chars is not None and self._other_styles is not None:
+            out.append((self._other_chars, self._other_styles))
+        return out
+
+    def _resize_rows(self, rows: int) -> None:
+        old = self._rows
+        cols = self._cols
+        chars, styles = self._chars, self._styles
+        if rows < old:
+            need = old - rows
+            # Blank rows below the cursor go first, then rows from the top.
+            while need and len(chars) - 1 > self._y and _blank(chars[-1], styles[-1]):
+                chars.pop()
+                styles.pop()
+                need -= 1
+            for _ in range(need):
+                c, s = chars.pop(0), styles.pop(0)
+                if not self._alt:
+                    self._push_scrollback(c, s)
+            self._y = max(0, self._y - need)
+        else:
+            need = rows - old
+            if not self._alt and self._sb_max:
+                while need and self._scrollback:
+                    c, s = _expand_row(self._scrollback.pop(), cols)
+                    chars.insert(0, c)
+                    styles.insert(0, s)
+                    self._y += 1
+                    need -= 1
+            for _ in range(need):
+                chars.append([" "] * cols)
+                styles.append([DEFAULT_STYLE] * cols)
+        # The inactive screen keeps its top rows (it is redrawn by its owner).
+        if self._other_chars is not None and self._other_styles is not None:
+            oc, os_ = self._other_chars, self._other_styles
+            del oc[rows:]
+            del os_[rows:]
+            while len(oc) < rows:
+                oc.append([" "] * cols)
+                os_.append([DEFAULT_STYLE] * cols)
+        self._rows = rows
+
+    # ------------------------------------------------------------------ parse
+
+    def _process(self, text: str) -> None:
+        """Tokenize and apply ``text``; keep an incomplete sequence for later."""
+        pos = 0
+        n = len(text)
+        match = _TOKEN.match
+        draw = self._draw
+        sgr = self._sgr
+        sgr_cache = _SGR_CACHE
+        bulk_min = 2 * (self._sb_max + 2 * self._rows) + 64
+        next_try = 0  # the bulk skip looks at each simple stretch once
+        while pos < n:
+            if pos >= next_try and n - pos > bulk_min and self._bulk_ok():
+                pos, next_try = self._bulk_skip(text, pos)
+            m = match(text, pos)
+            if m is None:
+                rest = text[pos:]
+                if _INCOMPLETE.match(rest):
+                    self._pending = rest
+                    return
+                bad = _BAD_CSI.match(text, pos)
+                # A sequence cut short by a control: drop it, keep the control.
+                pos = bad.end() if bad else pos + 1
+                self._last_char = None
+                continue
+            pos = m.end()
+            kind = m.lastindex
+            if kind == 1:
+                draw(m.group(1))
+            elif kind == 2:
+                key = (self._style, m.group(2))
+                got = sgr_cache.get(key)
+                if got is None:
+                    sgr(m.group(2))
+                    if len(sgr_cache) > 4096:
+                        sgr_cache.clear()
+                    sgr_cache[key] = (self._fg, self._bg, self._attrs, self._style)
+                else:
+                    self._fg, self._bg, self._attrs, self._style = got
+                self._last_char = None
+            elif kind == 3:
+                self._x = 0
+                self._wrap_pending = False
+                self._last_char = None
+                self._linefeed()
+                if pos < n and self._x == 0:
+                    pos = self._plain_lines(text, pos)
+            elif kind == 6:
+                self._csi(m.group(4), m.group(5), m.group(6))
+                self._last_char = None
+            elif kind == 7:
+                end = self._string(text, pos, m.group(7))
+                if end < 0:
+                    self._pending = text[pos - 2 :]
+                    if len(self._pending) > 8_000_000:
+                        self._pending = ""  # an unterminated string: give up on it
+                    return
+                pos = end
+                self._last_char = None
+            elif kind == 9:
+                self._esc(m.group(8), m.group(9))
+                self._last_char = None
+            else:
+                self._control(m.group(10))
+                if pos < n and self._x == 0 and text[pos - 1] == "\n":
+                    pos = self._plain_lines(text, pos)
+
+    # ------------------------------------------------------------ shortcuts
+
+    def _bulk_ok(self) -> bool:
+        """Whether line feeds at the bottom row scroll the whole screen."""
+        return self._top == 0 and self._bottom == self._rows - 1
+
+    def _bulk_skip(self, text: str, pos: int) -> tuple[int, int]:
+        """Skip the part of a simple stretch that will scroll out of scrollback.
+
+        Returns the position to continue from (``pos`` when nothing is skipped)
+        and the end of the stretch (no use looking again before it).
+        After the cut, which lies just after a CR, the cursor is at the bottom
+        left and at least ``scrollback + rows`` line feeds follow in the same
+        stretch, each scrolling the whole screen: every row and scrollback
+        entry that exists at the cut is scrolled out for good.
+        """
+        rows = self._rows
+        keep = (0 if self._alt else self._sb_max) + rows
+        bad = _NOT_SIMPLE.search(text, pos)
+        end = bad.start() if bad else len(text)
+        if end - pos < 2 * keep:
+            return pos, end + 1
+        total = text.count("\n", pos, end)
+        if total < keep + rows:
+            return pos, end + 1
+        # Find q with at least `keep` newlines in [q, end).
+        avg = max(1, (end - pos) // max(1, total))
+        q = max(pos, end - (keep + 1) * avg * 2)
+        while q > pos and text.count("\n", q, end) < keep:
+            q = max(pos, q - (keep + 1) * avg * 2)
+        cr = text.rfind("\r", pos, q)
+        if cr < 0:
+            return pos, end + 1
+        cut = cr + 1
+        if text.count("\n", pos, cut) < rows or text.count("\n", cut, end) < keep:
+            return pos, end + 1
+        # The skipped text's lasting effects: SGR state and bells.
+        sgrs: list[str] = []
+        look = cut
+        while True:
+            i = text.rfind("\x1b[", pos, look)
+            if i < 0:
+                break
+            m = _SGR_ANY.match(text, i)
+            look = i
+            if m is None or m.end() > cut:
+                continue
+            params = m.group(1)
+            sgrs.append(params)
+            first = params.split(";", 1)[0]
+            if first in ("", "0"):
+                break
+        for params in reversed(sgrs):
+            self._sgr(params)
+        self.bell_count += text.count("\x07", pos, cut)
+        self._x = 0
+        self._y = rows - 1
+        self._wrap_pending = False
+        self._last_char = None
+        self._all_dirty = True
+        return cut, end + 1
+
+    def _plain_lines(self, text: str, pos: int) -> int:
+        """Put whole ``ASCII CRLF`` lines straight into rows and scrollback.
+
+        Called right after a line feed with the cursor at column 0. Exact only
+        when each line lands on a fresh blank bottom row with default style.
+        """
+        rows, cols = self._rows, self._cols
+        if (
+            self._y != rows - 1
+            or self._style is not DEFAULT_STYLE
+            or self._charset_table is not None
+            or self._insert
+            or self._alt
+            or not self._bulk_ok()
+        ):
+            return pos
+        m = _plain_lines_re(cols).match(text, pos)
+        if m is None:
+            return pos
+        last_c, last_s = self._chars[-1], self._styles[-1]
+        if last_c.count(" ") != cols or last_s.count(DEFAULT_STYLE) != cols:
+            return pos
+        lines = text[pos : m.end()].split("\r\n")
+        lines.pop()  # the empty string after the last CRLF
+        k = len(lines)
+        chars, styles = self._chars, self._styles
+        old = rows - 1  # rows above the blank bottom row, scrolled up first
+        if self._sb_max:
+            push = self._push_scrollback
+            for i in range(min(k, old)):
+                push(chars[i], styles[i])
+            if k > old:
+                start = max(0, k - old - self._sb_max)
+                self._scrollback.extend([s.rstrip(" ") for s in lines[start : k - old]])
+        if k >= old:
+            new_c = [list(s.ljust(cols)) for s in lines[k - old :]]
+            new_s = [[DEFAULT_STYLE] * cols for _ in range(old)]
+        else:
+            new_c = chars[k:old] + [list(s.ljust(cols)) for s in lines]
+            new_s = styles[k:old] + [[DEFAULT_STYLE] * cols for _ in range(k)]
+        new_c.append(last_c)
+        new_s.append(last_s)
+        self._chars, self._styles = new_c, new_s
+        self._all_dirty = True
+        return m.end()
+
+    # ------------------------------------------------------------------ draw
+
+    def _draw(self, text: str) -> None:
+        table = self._charset_table
+        if table is not None:
+            text = text.translate(table)
+        if _is_narrow(text):
+            self._draw_narrow(text)
+        else:
+            self._draw_clusters(text)
+        self._last_char = text[-1]
+
+    def _draw_narrow(self, text: str) -> None:
+        """Draw one-cell characters: one slice assignment per row touched."""
+        cols = self._cols
+        style = self._style
+        n = len(text)
+        i = 0
+        dirty = self._dirty
+        while i < n:
+            if self._wrap_pending:
+                self._wrap()
+            x, y = self._x, self._y
+            c = self._chars[y]
+            s = self._styles[y]
+            take = min(n - i, cols - x)
+            end = x + take
+            if self._insert:
+                self._insert_blanks(take)
+            if c[x] == "" and x:
+                c[x - 1] = " "
+            if end < cols and c[end] == "":
+                c[end] = " "
+            c[x:end] = text[i : i + take]
+            s[x:end] = [style] * take
+            dirty.add(y)
+            i += take
+            if end >= cols:
+                self._x = cols - 1
+                if self._autowrap:
+                    self._wrap_pending = True
+                elif i < n:
+                    c[cols - 1] = text[n - 1]
+                    i = n
+            else:
+                self._x = end
+
+    def _draw_clusters(self, text: str) -> None:
+        """Draw grapheme clusters one by one (wide and zero-width characters)."""
+        if text[0] not in _NARROW and self._join_previous(text[0]):
+            text = text[1:]
+            if not text:
+                return
+        spans, _ = split_graphemes(text)
+        for start, end, width in spans:
+            cluster = text[start:end]
+            if width == 0:
+                for ch in cluster:
+                    self._attach(ch)
+            else:
+                self._put(cluster, width)
+
+    def _join_previous(self, ch: str) -> bool:
+        """A character continuing the previous cell's cluster (after a ZWJ)."""
+        pos = self._prev_cell()
+        if pos is None:
+            return False
+        y, x = pos
+        cell = self._chars[y][x]
+        if cell.endswith(_ZWJ):
+            self._chars[y][x] = cell + ch
+            self._dirty.add(y)
+            return True
+        return False
+
+    def _prev_cell(self) -> tuple[int, int] | None:
+        """The cell a zero-width character would attach to."""
+        x = self._x if self._wrap_pending else self._x - 1
+        if x < 0:
+            return None
+        c = self._chars[self._y]
+        if c[x] == "" and x > 0:
+            x -= 1
+        if c[x] == "":
+            return None
+        return (self._y, x)
+
+    def _attach(self, ch: str) -> None:
+        """Add a zero-width character to the cell before the cursor."""
+        pos = self._prev_cell()
+        if pos is None:
+            return
+        y, x = pos
+        row = self._chars[y]
+        cell = row[x]
+        wide = x + 1 < self._cols and row[x + 1] == ""
+        if ch == _VS16 and not wide and cell_len(cell + ch) == 2:
+            # VS16 arriving in a later run widens a narrow emoji: make room.
+            if x + 1 >= self._cols:
+                return
+            nxt = x + 2
+            if nxt < self._cols and row[nxt] == "":
+                row[nxt] = " "
+            row[x] = cell + ch
+            row[x + 1] = ""
+            self._styles[y][x + 1] = self._styles[y][x]
+            if not self._wrap_pending and self._x == x + 1:
+                if x + 2 >= self._cols:
+                    self._x = self._cols - 1
+                    self._wrap_pending = self._autowrap
+                else:
+                    self._x = x + 2
+        else:
+            row[x] = cell + ch
+        self._dirty.add(y)
+
+    def _put(self, cluster: str, width: int) -> None:
+        """Put one cluster of width 1 or 2 at the cursor."""
+        cols = self._cols
+        if self._wrap_pending:
+            self._wrap()
+        if width == 2:
+            if cols < 2:
+                return
+            if self._x == cols - 1:
+                if not self._autowrap:
+                    return
+                self._wrap()
+        x, y = self._x, self._y
+        if self._insert:
+            self._insert_blanks(width)
+        c = self._chars[y]
+        s = self._styles[y]
+        end = x + width
+        if c[x] == "" and x:
+            c[x - 1] = " "
+        if end < cols and c[end] == "":
+            c[end] = " "
+        style = self._style
+        c[x] = cluster
+        s[x] = style
+        if width == 2:
+            c[x + 1] = ""
+            s[x + 1] = style
+        self._dirty.add(y)
+        if end >= cols:
+            self._x = cols - 1
+            self._wrap_pending = self._autowrap
+        else:
+            self._x = end
+
+    def _wrap(self) -> None:
+        self._wrap_pending = False
+        self._x = 0
+        self._linefeed()
+
+    # ------------------------------------------------------------- movement
+
+    def _linefeed(self) -> None:
+        """Index: down one row, scrolling the region at its bottom margin."""
+        if self._y == self._bottom:
+            self._scroll_up(1)
+        elif self._y < self._rows - 1:
+            self._y += 1
+
+    def _reverse_index(self) -> None:
+        if self._y == self._top:
+            self._scroll_down(1)
+        elif self._y > 0:
+            self._y -= 1
+
+    def _blank_style(self) -> StyleKey:
+        """Erased cells get the current background colour (BCE), nothing else."""
+        bg = self._bg
+        return DEFAULT_STYLE if bg == -1 else _intern((-1, bg, 0))
+
+    def _push_scrollback(self, c: list[str], s: list[StyleKey]) -> None:
+        if self._sb_max:
+            self._scrollback.append(_compact(c, s))
+
+    def _scroll_up(self, n: int, top: int | None = None, history: bool = True) -> None:
+        top = self._top if top is None else top
+        bottom = self._bottom
+        n = min(n, bottom - top + 1)
+        if n <= 0:
+            return
+        cols = self._cols
+        blank = self._blank_style()
+        chars, styles = self._chars, self._styles
+        keep = history and top == 0 and bottom == self._rows - 1 and not self._alt and self._sb_max
+        for _ in range(n):
+            c = chars.pop(top)
+            s = styles.pop(top)
+            if keep:
+                self._scrollback.append(_compact(c, s))
+            chars.insert(bottom, [" "] * cols)
+            styles.insert(bottom, [blank] * cols)
+        self._mark_rows(top, bottom)
+
+    def _scroll_down(self, n: int, top: int | None = None) -> None:
+        top = self._top if top is None else top
+        bottom = self._bottom
+        n = min(n, bottom - top + 1)
+        if n <= 0:
+            return
+        cols = self._cols
+        blank = self._blank_style()
+        for _ in range(n):
+            del self._chars[bottom]
+            del self._styles[bottom]
+            self._chars.insert(top, [" "] * cols)
+            self._styles.insert(top, [blank] * cols)
+        self._mark_rows(top, bottom)
+
+    def _mark_rows(self, top: int, bottom: int) -> None:
+        if top == 0 and bottom >= self._rows - 1:
+            self._all_dirty = True
+        else:
+            self._dirty.update(range(top, bottom + 1))
+
+    def _goto(self, x: int, y: int) -> None:
+        """Absolute move (y relative to the origin when DECOM is on)."""
+        if self._origin:
+            y = min(max(y + self._top, self._top), self._bottom)
+        self._x = min(max(x, 0), self._cols - 1)
+        self._y = min(max(y, 0), self._rows - 1)
+        self._wrap_pending = False
+
+    def _move_y(self, dy: int) -> None:
+        """Relative vertical move, stopping at the margins when inside them."""
+        y = self._y + dy
+        if dy < 0:
+            y = max(y, self._top if self._y >= self._top else 0)
+        else:
+            y = min(y, self._bottom if self._y <= self._bottom else self._rows - 1)
+        self._y = y
+        self._wrap_pending = False
+
+    # ------------------------------------------------------------ editing
+
+    def _erase(self, y: int, x0: int, x1: int) -> None:
+        """Blank cells [x0, x1) of row y with the current background."""
+        c = self._chars[y]
+        s = self._styles[y]
+        cols = self._cols
+        x0 = max(0, x0)
+        x1 = min(cols, x1)
+        if x0 >= x1:
+            return
+        if c[x0] == "" and x0:
+            c[x0 - 1] = " "
+        if x1 < cols and c[x1] == "":
+            c[x1] = " "
+        n = x1 - x0
+        c[x0:x1] = [" "] * n
+        s[x0:x1] = [self._blank_style()] * n
+        self._dirty.add(y)
+
+    def _insert_blanks(self, n: int) -> None:
+        """ICH: shift the rest of the row right by n (cells fall off the end)."""
+        x, y = self._x, self._y
+        cols = self._cols
+        n = min(n, cols - x)
+        c = self._chars[y]
+        s = self._styles[y]
+        if c[x] == "" and x:
+            c[x - 1] = " "
+            c[x] = " "
+        blank = self._blank_style()
+        c[x:x] = [" "] * n
+        s[x:x] = [blank] * n
+        del c[cols:]
+        del s[cols:]
+        if c[cols - 1] != "" and cols >= 2 and _is_wide_start(c, cols - 1):
+            c[cols - 1] = " "
+        self._dirty.add(y)
+
+    def _delete_chars(self, n: int) -> None:
+        x, y = self._x, self._y
+        cols = self._cols
+        n = min(n, cols - x)
+        c = self._chars[y]
+        s = self._styles[y]
+        if c[x] == "" and x:
+            c[x - 1] = " "
+        if x + n < cols and c[x + n] == "":
+            c[x + n] = " "
+        del c[x : x + n]
+        del s[x : x + n]
+        c.extend([" "] * n)
+        s.extend([self._blank_style()] * n)
+        self._dirty.add(y)
+
+    def _insert_lines(self, n: int) -> None:
+        if not self._top <= self._y <= self._bottom:
+            return
+        self._scroll_down(n, self._y)
+        self._x = 0
+        self._wrap_pending = False
+
+    def _delete_lines(self, n: int) -> None:
+        if not self._top <= self._y <= self._bottom:
+            return
+        # Deleting lines never feeds scrollback, even at the top of the screen.
+        self._scroll_up(n, self._y, history=False)
+        self._x = 0
+        self._wrap_pending = False
+
+    def _erase_display(self, mode: int) -> None:
+        rows, cols = self._rows, self._cols
+        if mode == 0:
+            self._erase(self._y, self._x, cols)
+            for y in range(self._y + 1, rows):
+                self._erase(y, 0, cols)
+        elif mode == 1:
+            for y in range(self._y):
+                self._erase(y, 0, cols)
+            self._erase(self._y, 0, self._x + 1)
+        elif mode == 2:
+            for y in range(rows):
+                self._erase(y, 0, cols)
+        elif mode == 3:
+            self._scrollback.clear()
+
+    def _erase_line(self, mode: int) -> None:
+        if mode == 0:
+            self._erase(self._y, self._x, self._cols)
+        elif mode == 1:
+            self._erase(self._y, 0, self._x + 1)
+        elif mode == 2:
+            self._erase(self._y, 0, self._cols)
+
+    # --------------------------------------------------------------- screens
+
+    def _save_cursor(self) -> None:
+        saved = _Saved(
+            self._x,
+            self._y,
+            self._style,
+            self._wrap_pending,
+            self._origin,
+            list(self._charsets),
+            self._shift,
+        )
+        if self._alt:
+            self._saved_alt = saved
+        else:
+            self._saved = saved
+
+    def _restore_cursor(self) -> None:
+        saved = self._saved_alt if self._alt else self._saved
+        if saved is None:
+            self._goto(0, 0)
+            self._origin = False
+            self._set_style(-1, -1, 0)
+            return
+        self._x = min(saved.x, self._cols - 1)
+        self._y = min(saved.y, self._rows - 1)
+        self._wrap_pending = saved.wrap
+        self._origin = saved.origin
+        self._charsets = list(saved.charsets)
+        self._shift = saved.shift
+        self._update_charset()
+        fg, bg, attrs = saved.style
+        self._set_style(fg, bg, attrs)
+
+    def _set_alt(self, on: bool, clear: bool) -> None:
+        if on == self._alt:
+            if on and clear:
+                self._clear_screen_cells()
+            return
+        cols, rows = self._cols, self._rows
+        if self._other_chars is None or self._other_styles is None:
+            self._other_chars = [[" "] * cols for _ in range(rows)]
+            self._other_styles = [[DEFAULT_STYLE] * cols for _ in range(rows)]
+        self._chars, self._other_chars = self._other_chars, self._chars
+        self._styles, self._other_styles = self._other_styles, self._styles
+        self._alt = on
+        if on and clear:
+            self._clear_screen_cells()
+        self._all_dirty = True
+
+    def _clear_screen_cells(self) -> None:
+        cols = self._cols
+        blank = self._blank_style()
+        self._chars[:] = [[" "] * cols for _ in range(self._rows)]
+        self._styles[:] = [[blank] * cols for _ in range(self._rows)]
+        self._all_dirty = True
+
+    def _update_charset(self) -> None:
+        cs = self._charsets[self._shift]
+        self._charset_table = _DEC_TABLE if cs == "0" else _UK_TABLE if cs == "A" else None
+
+    # -------------------------------------------------------------- controls
+
+    def _control(self, ch: str) -> None:
+        self._last_char = None
+        o = ord(ch)
+        if o == 10 or o == 11 or o == 12:
+            if self._lnm:
+                self._x = 0
+            self._wrap_pending = False
+            self._linefeed()
+        elif o == 13:
+            self._x = 0
+            self._wrap_pending = False
+        elif o == 8:
+            if self._wrap_pending:
+                self._wrap_pending = False
+            elif self._x > 0:
+                self._x -= 1
+        elif o == 9:
+            self._tab_forward(1)
+        elif o == 7:
+            self.bell_count += 1
+        elif o == 14:
+            self._shift = 1
+            self._update_charset()
+        elif o == 15:
+            self._shift = 0
+            self._update_charset()
+
+    def _tab_forward(self, n: int) -> None:
+        x = self._x
+        for _ in range(n):
+            later = [t for t in self._tabs if t > x]
+            x = min(later) if later else self._cols - 1
+        self._x = min(x, self._cols - 1)
+        self._wrap_pending = False
+
+    def _tab_back(self, n: int) -> None:
+        x = self._x
+        for _ in range(n):
+            earlier = [t for t in self._tabs if t < x]
+            x = max(earlier) if earlier else 0
+        self._x = x
+        self._wrap_pending = False
+
+    def _esc(self, inter: str, final: str) -> None:
+        if inter == "":
+            if final == "7":
+                self._save_cursor()
+            elif final == "8":
+                self._restore_cursor()
+            elif final == "D":
+                self._wrap_pending = False
+                self._linefeed()
+            elif final == "E":
+                self._x = 0
+                self._wrap_pending = False
+                self._linefeed()
+            elif final == "M":
+                self._wrap_pending = False
+                self._reverse_index()
+            elif final == "H":
+                self._tabs.add(self._x)
+            elif final == "c":
+                sb = self._scrollback
+                self._reset_state()
+                self._scrollback = sb
+            elif final == "=":
+                self._app_keypad = True
+            elif final == ">":
+                self._app_keypad = False
+        elif inter in ("(", ")") and len(inter) == 1:
+            self._charsets[0 if inter == "(" else 1] = final
+            self._update_charset()
+        elif inter == "#" and final == "8":
+            cols = self._cols
+            self._chars[:] = [["E"] * cols for _ in range(self._rows)]
+            self._styles[:] = [[DEFAULT_STYLE] * cols for _ in range(self._rows)]
+            self._goto(0, 0)
+            self._all_dirty = True
+
+    # ------------------------------------------------------------------- CSI
+
+    def _csi(self, params: str, inter: str, final: str) -> None:
+        lead = params[:1]
+        if lead in ("?", ">", "<", "=") or inter:
+            if lead in ("?", ">", "<", "="):
+                params = params[1:]
+            else:
+                lead = ""
+            self._csi_private(lead, params, inter, final)
+            return
+        if params and not params[0].isdigit() and params[0] not in ";:":
+            return
+        if final == "H" or final == "f":
+            p = _params(params, 1, 2)
+            self._goto(max(p[1], 1) - 1, max(p[0], 1) - 1)
+        elif final == "A":
+            self._move_y(-max(_int(params, 1), 1))
+        elif final == "B" or final == "e":
+            self._move_y(max(_int(params, 1), 1))
+        elif final == "C" or final == "a":
+            self._x = min(self._x + max(_int(params, 1), 1), self._cols - 1)
+            self._wrap_pending = False
+        elif final == "D":
+            self._x = max(self._x - max(_int(params, 1), 1), 0)
+            self._wrap_pending = False
+        elif final == "E":
+            self._move_y(max(_int(params, 1), 1))
+            self._x = 0
+        elif final == "F":
+            self._move_y(-max(_int(params, 1), 1))
+            self._x = 0
+        elif final == "G" or final == "`":
+            self._x = min(max(_int(params, 1), 1), self._cols) - 1
+            self._wrap_pending = False
+        elif final == "d":
+            y = max(_int(params, 1), 1) - 1
+            self._goto(self._x, y)
+        elif final == "J":
+            self._erase_display(_int(params, 0))
+        elif final == "K":
+            self._erase_line(_int(params, 0))
+        elif final == "m":
+            self._sgr(params)
+        elif final == "L":
+            self._insert_lines(max(_int(params, 1), 1))
+        elif final == "M":
+            self._delete_lines(max(_int(params, 1), 1))
+        elif final == "@":
+            self._wrap_pending = False
+            self._insert_blanks(max(_int(params, 1), 1))
+        elif final == "P":
+            self._wrap_pending = False
+            self._delete_chars(max(_int(params, 1), 1))
+        elif final == "X":
+            n = max(_int(params, 1), 1)
+            self._erase(self._y, self._x, self._x + n)
+        elif final == "S":
+            if ";" not in params:
+                self._scroll_up(max(_int(params, 1), 1))
+        elif final == "T":
+            if ";" not in params:
+                self._scroll_down(max(_int(params, 1), 1))
+        elif final == "b":
+            ch = self._last_char
+            if ch is not None:
+                n = min(max(_int(params, 1), 1), 65535)
+                self._draw(ch * n)
+        elif final == "r":
+            p = _params(params, 0, 2)
+            top = max(p[0], 1) - 1
+            bottom = (p[1] or self._rows) - 1
+            bottom = min(bottom, self._rows - 1)
+            if top < bottom:
+                self._top, self._bottom = top, bottom
+                self._goto(0, 0)
+        elif final == "s":
+            self._save_cursor()
+        elif final == "u":
+            self._restore_cursor()
+        elif final == "I":
+            self._tab_forward(max(_int(params, 1), 1))
+        elif final == "Z":
+            self._tab_back(max(_int(params, 1), 1))
+        elif final == "g":
+            mode = _int(params, 0)
+            if mode == 0:
+                self._tabs.discard(self._x)
+            elif mode == 3:
+                self._tabs.clear()
+        elif final == "h" or final == "l":
+            on = final == "h"
+            for mode in _params(params, -1):
+                if mode == 4:
+                    self._insert = on
+                elif mode == 20:
+                    self._lnm = on
+        elif final == "c":
+            if _int(params, 0) == 0:
+                self._reply("\x1b[?62;22c")
+        elif final == "n":
+            mode = _int(params, 0)
+            if mode == 5:
+                self._reply("\x1b[0n")
+            elif mode == 6:
+                y = self._y - (self._top if self._origin else 0)
+                self._reply(f"\x1b[{y + 1};{self._x + 1}R")
+        elif final == "t":
+            p = _params(params, 0)
+            if p and p[0] == 18:
+                self._reply(f"\x1b[8;{self._rows};{self._cols}t")
+
+    def _csi_private(self, lead: str, params: str, inter: str, final: str) -> None:
+        if lead == "?" and not inter:
+            if final == "h" or final == "l":
+                for p in _params(params, -1):
+                    self._set_private_mode(p, final == "h")
+            elif final == "J":
+                self._erase_display(_int(params, 0))
+            elif final == "K":
+                self._erase_line(_int(params, 0))
+            elif final == "n":
+                if _int(params, 0) == 6:
+                    y = self._y - (self._top if self._origin else 0)
+                    self._reply(f"\x1b[?{y + 1};{self._x + 1}R")
+            elif final == "u":
+                self._reply(f"\x1b[?{self._kitty[-1]}u")
+        elif lead == "?" and inter == "$" and final == "p":
+            mode = _int(params, 0)
+            state = self._private_mode_state(mode)
+            self._reply(f"\x1b[?{mode};{state}$y")
+        elif lead == "" and inter == "$" and final == "p":
+            mode = _int(params, 0)
+            state = {4: 1 if self._insert else 2, 20: 1 if self._lnm else 2}.get(mode, 0)
+            self._reply(f"\x1b[{mode};{state}$y")
+        elif lead == ">" and not inter:
+            if final == "c":
+                if _int(params, 0) == 0:
+                    self._reply("\x1b[>41;0;0c")
+            elif final == "q":
+                if _int(params, 0) == 0:
+                    self._reply("\x1bP>|synk(0.1.0)\x1b\\")
+            elif final == "u" and len(self._kitty) < 64:
+                self._kitty.append(_int(params, 0))
+        elif lead == "<" and not inter and final == "u":
+            for _ in range(max(_int(params, 1), 1)):
+                if len(self._kitty) > 1:
+                    self._kitty.pop()
+                else:
+                    self._kitty[0] = 0
+        elif lead == "=" and not inter and final == "u":
+            kp = _params(params, 0, 2)
+            flags, how = kp[0], kp[1] or 1
+            cur = self._kitty[-1]
+            self._kitty[-1] = flags if how == 1 else cur | flags if how == 2 else cur & ~flags
+        elif lead == "" and inter == " " and final == "q":
+            shape = _int(params, 0)
+            if 0 <= shape <= 6:
+                self._cursor_shape = shape
+        elif lead == "" and inter == "!" and final == "p":
+            self._soft_reset()
+
+    def _soft_reset(self) -> None:
+        """DECSTR: modes and SGR back to defaults, screen contents kept."""
+        self._cursor_visible = True
+        self._insert = False
+        self._origin = False
+        self._autowrap = True
+        self._app_cursor = False
+        self._app_keypad = False
+        self._top, self._bottom = 0, self._rows - 1
+        self._charsets = ["B", "B"]
+        self._shift = 0
+        self._update_charset()
+        self._set_style(-1, -1, 0)
+        self._saved = None
+        self._wrap_pending = False
+
+    def _private_mode_state(self, mode: int) -> int:
+        """DECRQM answer: 1 set, 2 reset, 0 unknown."""
+        values: dict[int, bool] = {
+            1: self._app_cursor,
+            6: self._origin,
+            7: self._autowrap,
+            25: self._cursor_visible,
+            47: self._alt,
+            1047: self._alt,
+            1049: self._alt,
+            9: self._mouse == 9,
+            1000: self._mouse == 1000,
+            1002: self._mouse == 1002,
+            1003: self._mouse == 1003,
+            1004: self._focus,
+            1006: self._mouse_sgr,
+            2004: self._bracketed,
+            2026: self._sync,
+            12: False,
+            1048: False,
+        }
+        if mode not in values:
+            return 0
+        return 1 if values[mode] else 2
+
+    def _set_private_mode(self, mode: int, on: bool) -> None:
+        if mode == 1:
+            self._app_cursor = on
+        elif mode == 6:
+            self._origin = on
+            self._goto(0, 0)
+        elif mode == 7:
+            self._autowrap = on
+            if not on:
+                self._wrap_pending = False
+        elif mode == 25:
+            self._cursor_visible = on
+        elif mode in _MOUSE_MODES:
+            if on:
+                self._mouse = mode
+            else:
+                self._mouse = 0
+        elif mode == 1004:
+            self._focus = on
+        elif mode == 1006:
+            self._mouse_sgr = on
+        elif mode == 2004:
+            self._bracketed = on
+        elif mode == 2026:
+            self._sync = on
+        elif mode == 47:
+            self._set_alt(on, clear=False)
+        elif mode == 1047:
+            if not on and self._alt:
+                self._clear_screen_cells()
+            self._set_alt(on, clear=False)
+        elif mode == 1048:
+            if on:
+                self._save_cursor()
+            else:
+                self._restore_cursor()
+        elif mode == 1049:
+            if on:
+                if not self._alt:
+                    self._save_cursor()
+                self._set_alt(True, clear=True)
+            elif self._alt:
+                self._set_alt(False, clear=False)
+                self._restore_cursor()
+
+    # ------------------------------------------------------------------- SGR
+
+    def _set_style(self, fg: int, bg: int, attrs: int) -> None:
+        self._fg, self._bg, self._attrs = fg, bg, attrs
+        self._style = _intern((fg, bg, attrs))
+
+    def _sgr(self, params: str) -> None:
+        """Apply one SGR sequence; colon sub-parameters and junk are tolerated."""
+        fg, bg, attrs = self._fg, self._bg, self._attrs
+        if not params:
+            self._set_style(-1, -1, 0)
+            return
+        parts = params.split(";")
+        i = 0
+        n = len(parts)
+        while i < n:
+            part = parts[i]
+            i += 1
+            if ":" in part:
+                sub = part.split(":")
+                head = _int(sub[0], 0)
+                if head in (38, 48, 58):
+                    color = _colon_color(sub[1:])
+                    if head == 38 and color is not None:
+                        fg = color
+                    elif head == 48 and color is not None:
+                        bg = color
+                elif head == 4:
+                    style = _int(sub[1], 1) if len(sub) > 1 else 1
+                    attrs = attrs | ATTR_UNDERLINE if style else attrs & ~ATTR_UNDERLINE
+                continue
+            if not part:
+                code = 0
+            elif part.isdigit():
+                code = int(part)
+            else:
+                continue
+            if code == 0:
+                fg, bg, attrs = -1, -1, 0
+            elif 30 <= code <= 37:
+                fg = code - 30
+            elif 40 <= code <= 47:
+                bg = code - 40
+            elif code == 38 or code == 48 or code == 58:
+                color, i = _semicolon_color(parts, i)
+                if code == 38 and color is not None:
+                    fg = color
+                elif code == 48 and color is not None:
+                    bg = color
+            elif code == 39:
+                fg = -1
+            elif code == 49:
+                bg = -1
+            elif 90 <= code <= 97:
+                fg = code - 82
+            elif 100 <= code <= 107:
+                bg = code - 92
+            elif code in _SGR_ON:
+                attrs |= _SGR_ON[code]
+            elif code in _SGR_OFF:
+                attrs &= ~_SGR_OFF[code]
+        self._set_style(fg, bg, attrs)
+
+    # --------------------------------------------------------------- strings
+
+    def _string(self, text: str, pos: int, kind: str) -> int:
+        """Consume an OSC/DCS/APC/PM/SOS body starting at ``pos``.
+
+        Returns the position after its terminator, or -1 when it is not
+        complete yet. ESC not followed by backslash, CAN and SUB abort it.
+        """
+        search = _STRING_END.search
+        i = pos
+        while True:
+            m = search(text, i)
+            if m is None:
+                return -1
+            j = m.start()
+            ch = text[j]
+            if ch == "\x07":
+                if kind != "]":
+                    i = j + 1  # BEL ends only OSC strings
+                    continue
+                self._osc(text[pos:j], "\x07")
+                return j + 1
+            if ch == "\x1b":
+                if j + 1 >= len(text):
+                    return -1
+                if text[j + 1] == "\\":
+                    if kind == "]":
+                        self._osc(text[pos:j], "\x1b\\")
+                    return j + 2
+                return j  # aborted: the ESC starts a new sequence
+            return j + 1  # CAN / SUB cancel
+
+    def _osc(self, body: str, term: str) -> None:
+        code, _, arg = body.partition(";")
+        if code in ("0", "2"):
+            self.title = arg
+            if code == "0":
+                self.icon_title = arg
+        elif code == "1":
+            self.icon_title = arg
+        elif code == "7":
+            try:
+                url = urlparse(arg)
+                self.cwd = unquote(url.path) if url.scheme == "file" else arg
+            except ValueError:
+                self.cwd = arg
+        elif code in ("10", "11") and arg == "?":
+            rgb = self.default_fg if code == "10" else self.default_bg
+            self._reply(f"\x1b]{code};{_osc_rgb(rgb)}{term}")
+        elif code == "4":
+            items = arg.split(";")
+            for k in range(0, len(items) - 1, 2):
+                if items[k + 1] == "?" and items[k].isdigit() and int(items[k]) < 256:
+                    idx = int(items[k])
+                    self._reply(f"\x1b]4;{idx};{_osc_rgb(xterm_palette(idx))}{term}")
+        elif code == "52":
+            _, _, data = arg.partition(";")
+            if data and data != "?" and self.on_clipboard is not None:
+                try:
+                    decoded = base64.b64decode(data, validate=False).decode("utf-8", "replace")
+                except (ValueError, TypeError):
+                    return
+                self.on_clipboard(decoded)
+
+    def _reply(self, text: str) -> None:
+        if self.on_reply is not None:
+            self.on_reply(text.encode())
+
+
+_SGR_ON = {
+    1: ATTR_BOLD,
+    2: ATTR_DIM,
+    3: ATTR_ITALIC,
+    4: ATTR_UNDERLINE,
+    5: ATTR_BLINK,
+    6: ATTR_BLINK,
+    7: ATTR_REVERSE,
+    8: ATTR_HIDDEN,
+    9: ATTR_STRIKE,
+    21: ATTR_UNDERLINE,
+    53: ATTR_OVERLINE,
+}
+_SGR_OFF = {
+    22: ATTR_BOLD | ATTR_DIM,
+    23: ATTR_ITALIC,
+    24: ATTR_UNDERLINE,
+    25: ATTR_BLINK,
+    27: ATTR_REVERSE,
+    28: ATTR_HIDDEN,
+    29: ATTR_STRIKE,
+    55: ATTR_OVERLINE,
+}
+_SGR_CACHE: dict[tuple[StyleKey, str], tuple[int, int, int, StyleKey]] = {}
+
+
+def _semicolon_color(parts: list[str], i: int) -> tuple[int | None, int]:
+    """``5;n`` or ``2;r;g;b`` after a 38/48/58; returns (colour, next index)."""
+    if i >= len(parts):
+        return None, i
+    kind = _int(parts[i], -1)
+    if kind == 5 and i + 1 < len(parts):
+        n = _int(parts[i + 1], -1)
+        return (n if 0 <= n <= 255 else None), i + 2
+    if kind == 2 and i + 3 < len(parts):
+        r, g, b = (_int(parts[i + k], 0) for k in (1, 2, 3))
+        return TRUECOLOR | (min(r, 255) << 16) | (min(g, 255) << 8) | min(b, 255), i + 4
+    return None, i + 1
+
+
+def _colon_color(sub: list[str]) -> int | None:
+    """``5:n``, ``2:r:g:b`` or ``2:cs:r:g:b`` after a colon-form 38/48/58."""
+    if not sub:
+        return None
+    kind = _int(sub[0], -1)
+    if kind == 5 and len(sub) >= 2:
+        n = _int(sub[1], -1)
+        return n if 0 <= n <= 255 else None
+    if kind == 2 and len(sub) >= 3:
+        rgb = sub[-3:] if len(sub) >= 4 else sub[1:]
+        if len(rgb) < 3:
+            return None
+        r, g, b = (min(_int(v, 0), 255) for v in rgb)
+        return TRUECOLOR | (r << 16) | (g << 8) | b
+    return None
+
+
+# ------------------------------------------------------------------ rows
+
+
+def _is_wide_start(c: list[str], x: int) -> bool:
+    return x + 1 < len(c) and c[x + 1] == ""
+
+
+def _blank(c: list[str], s: list[StyleKey]) -> bool:
+    return c.count(" ") == len(c) and s.count(DEFAULT_STYLE) == len(s)
+
+
+def _runs(chars: list[str], styles: list[StyleKey]) -> list[tuple[str, StyleKey]]:
+    """Group cells into (text, style) runs; placeholders vanish into the text."""
+    out: list[tuple[str, StyleKey]] = []
+    n = len(styles)
+    start = 0
+    while start < n:
+        style = styles[start]
+        end = start + 1
+        while end < n and styles[end] is style:
+            end += 1
+        text = "".join(chars[start:end])
+        if _ZWJ in text:
+            text = _fix_zwj(chars[start:end])
+        if text:
+            out.append((text, style))
+        start = end
+    return out
+
+
+def _fix_zwj(cells: list[str]) -> str:
+    """A cell ending in ZWJ would swallow the next cell when measured: drop it."""
+    return "".join(c[:-1] if c.endswith(_ZWJ) else c for c in cells)
+
+
+def _compact(c: list[str], s: list[StyleKey]) -> ScrollbackRow:
+    """A row as stored in scrollback: a string when it is all default style."""
+    if s.count(DEFAULT_STYLE) == len(s):
+        text = "".join(c).rstrip(" ")
+        return _fix_zwj(c).rstrip(" ") if _ZWJ in text else text
+    runs = _runs(c, s)
+    # Trailing default blanks carry nothing.
+    while runs and runs[-1][1] is DEFAULT_STYLE:
+        text = runs[-1][0].rstrip(" ")
+        if text:
+            runs[-1] = (text, DEFAULT_STYLE)
+            break
+        runs.pop()
+    if len(runs) == 1 and runs[0][1] is DEFAULT_STYLE:
+        return runs[0][0]
+    return tuple(runs)
+
+
+def _row_text(row: ScrollbackRow) -> str:
+    if isinstance(row, str):
+        return row
+    return "".join(t for t, _ in row).rstrip(" ")
+
+
+def _expand_row(row: ScrollbackRow, cols: int) -> tuple[list[str], list[StyleKey]]:
+    """A scrollback row back as cells (for a screen that grows taller)."""
+    runs: Iterable[tuple[str, StyleKey]] = [(row, DEFAULT_STYLE)] if isinstance(row, str) else row
+    chars: list[str] = []
+    styles: list[StyleKey] = []
+    for text, style in runs:
+        if _is_narrow(text):
+            chars.extend(text)
+            styles.extend([style] * len(text))
+            continue
+        spans, _ = split_graphemes(text)
+        for start, end, width in spans:
+            if width == 0:
+                if chars:
+                    chars[-1] += text[start:end]
+                continue
+            chars.append(text[start:end])
+            styles.append(style)
+            if width == 2:
+                chars.append("")
+                styles.append(style)
+    return _fit_row(chars, styles, cols)
+
+
+def _fit_row(
+    chars: list[str], styles: list[StyleKey], cols: int
+) -> tuple[list[str], list[StyleKey]]:
+    """Cut or pad a row to ``cols`` cells, never leaving half a wide char."""
+    n = len(chars)
+    if n > cols:
+        chars = chars[:cols]
+        styles = styles[:cols]
+        if cols and chars[cols - 1] != "" and n > cols and _is_cut_wide(chars, cols):
+            chars[cols - 1] = " "
+    elif n < cols:
+        chars = chars + [" "] * (cols - n)
+        styles = styles + [DEFAULT_STYLE] * (cols - n)
+    return chars, styles
+
+
+def _is_cut_wide(chars: list[str], cols: int) -> bool:
+    """Whether the last kept cell starts a wide char whose second half was cut."""
+    return cell_len(chars[cols - 1]) == 2
+
+
+def _crop_runs(runs: list[tuple[str, StyleKey]], cols: int) -> list[tuple[str, StyleKey]]:
+    """Keep at most ``cols`` cells of a scrollback row (wider after a resize)."""
+    total = 0
+    out: list[tuple[str, StyleKey]] = []
+    for text, style in runs:
+        width = cell_len(text)
+        if total + width <= cols:
+            out.append((text, style))
+            total += width
+            continue
+        room = cols - total
+        kept = ""
+        used = 0
+        spans, _ = split_graphemes(text)
+        for start, end, w in spans:
+            if used + w > room:
+                break
+            kept += text[start:end]
+            used += w
+        kept += " " * (room - used)
+        if kept:
+            out.append((kept, style))
+        break
+    return out
