@@ -24,6 +24,9 @@ from textual.keys import KEY_TO_UNICODE_NAME, REPLACED_KEYS
 __all__ = [
     "BRACKETED_PASTE_END",
     "BRACKETED_PASTE_START",
+    "KITTY_DISAMBIGUATE",
+    "KITTY_REPORT_ALL_KEYS",
+    "KITTY_REPORT_TEXT",
     "MouseAction",
     "encode_focus",
     "encode_key",
@@ -108,6 +111,24 @@ _CTRL_SYMBOLS: Final[dict[str, str]] = {
 
 _MODIFIER_NAMES: Final = frozenset({"shift", "alt", "ctrl", "meta", "super", "hyper"})
 
+# Kitty keyboard protocol (progressive enhancement flags the child pushes).
+KITTY_DISAMBIGUATE: Final = 1
+KITTY_REPORT_EVENT_TYPES: Final = 2
+KITTY_REPORT_ALTERNATES: Final = 4
+KITTY_REPORT_ALL_KEYS: Final = 8
+KITTY_REPORT_TEXT: Final = 16
+
+# Keys the kitty protocol sends as `CSI code ; mods u`.
+_KITTY_CODES: Final[dict[str, int]] = {"escape": 27, "enter": 13, "tab": 9, "backspace": 127}
+_KITTY_MOD_BITS: Final[dict[str, int]] = {
+    "shift": 1,
+    "alt": 2,
+    "ctrl": 4,
+    "super": 8,
+    "hyper": 16,
+    "meta": 32,
+}
+
 
 def xterm_modifier(shift: bool, alt: bool, ctrl: bool, meta: bool = False) -> int:
     """The `m` parameter of xterm's `CSI 1;m X` forms (1 means none)."""
@@ -141,11 +162,72 @@ def _is_text(character: str | None) -> bool:
     return bool(character) and all(c >= " " and c != "\x7f" for c in character or "")
 
 
+def _kitty_text_key(
+    mods: frozenset[str], base: str, character: str | None
+) -> tuple[int, frozenset[str], str] | None:
+    """(unshifted code point, modifiers, text typed) of a text key, else None."""
+    if base == "space":
+        return 32, mods, " "
+    text = character if _is_text(character) else _char_for_name(base)
+    if text is None or not _is_text(text):
+        return None
+    name_char = _char_for_name(base)
+    if name_char is not None and len(name_char) == 1 and name_char.isupper():
+        # Textual names shift+a "A": the key is "a", with shift held.
+        return ord(name_char.lower()), mods | {"shift"}, text
+    if name_char is not None and len(name_char) == 1:
+        if "shift" in mods and name_char.isalpha():
+            text = name_char.upper()
+        return ord(name_char), mods, text
+    return ord(text[0]), mods, text
+
+
+def _encode_kitty(
+    mods: frozenset[str], base: str, character: str | None, flags: int
+) -> bytes | None:
+    """Keys that the kitty protocol encodes differently from xterm, else None.
+
+    Only `CSI code;mods u` keys are handled here; cursor, editing and function
+    keys keep their xterm forms, which the protocol shares.
+    """
+    modifier = 1 + sum(_KITTY_MOD_BITS[m] for m in mods if m in _KITTY_MOD_BITS)
+    all_keys = bool(flags & KITTY_REPORT_ALL_KEYS)
+    if base in _KITTY_CODES:
+        code = _KITTY_CODES[base]
+        if base != "escape" and modifier == 1 and not all_keys:
+            return None  # enter, tab and backspace stay legacy unless modified
+        return f"{CSI}{code}{f';{modifier}' if modifier > 1 else ''}u".encode()
+    text_key = _kitty_text_key(mods, base, character)
+    if text_key is None:
+        return None
+    code, mods, text = text_key
+    modifier = 1 + sum(_KITTY_MOD_BITS[m] for m in mods if m in _KITTY_MOD_BITS)
+    if not all_keys and not (mods - {"shift"}):
+        return text.encode()  # plain and shifted text is sent as text
+    fields = str(code)
+    with_text = flags & KITTY_REPORT_TEXT and all_keys and not (mods & {"ctrl", "alt", "super"})
+    if with_text:
+        fields += f";{modifier};" + ":".join(str(ord(c)) for c in text)
+    elif modifier > 1:
+        fields += f";{modifier}"
+    return f"{CSI}{fields}u".encode()
+
+
 @lru_cache(maxsize=4096)
 def _encode(
-    key: str, character: str | None, app_cursor_keys: bool, app_keypad: bool
+    key: str, character: str | None, app_cursor_keys: bool, app_keypad: bool, kitty_flags: int
 ) -> bytes | None:
     mods, base = _split_key(key)
+    functional = (
+        base in _CURSOR_FINALS
+        or base in _TILDE_CODES
+        or base in _KEYPAD
+        or (base.startswith("f") and base[1:].isdigit())
+    )
+    if kitty_flags & (KITTY_DISAMBIGUATE | KITTY_REPORT_ALL_KEYS) and not functional:
+        kitty = _encode_kitty(mods, base, character, kitty_flags)
+        if kitty is not None:
+            return kitty
     shift = "shift" in mods
     alt = "alt" in mods
     ctrl = "ctrl" in mods
@@ -177,7 +259,7 @@ def _encode(
         group, index = divmod(number - 1, 12)
         extra = {1: "shift", 2: "ctrl", 3: "ctrl+shift"}[group]
         mod_names = "+".join(sorted(mods | set(extra.split("+"))))
-        return _encode(f"{mod_names}+f{index + 1}", None, app_cursor_keys, app_keypad)
+        return _encode(f"{mod_names}+f{index + 1}", None, app_cursor_keys, app_keypad, 0)
 
     if base in _KEYPAD and not ctrl:
         text, final = _KEYPAD[base]
@@ -239,6 +321,7 @@ def encode_key(
     *,
     app_cursor_keys: bool = False,
     app_keypad: bool = False,
+    kitty_flags: int = 0,
 ) -> bytes | None:
     """The bytes xterm sends for a Textual key, or None for keys with none.
 
@@ -247,9 +330,14 @@ def encode_key(
     then send `SS3 x` instead of `CSI x`, which is what vim and less expect
     after they switch it on. `app_keypad` is DECKPAM, used for the keypad
     operator keys when the outer terminal reports them as keypad keys.
+    `kitty_flags` are the kitty keyboard protocol flags the child pushed
+    (`CSI > flags u`; Codex and Claude Code do when the terminal answers the
+    `CSI ? u` query, as synk's emulator does): with "disambiguate" (1),
+    escape and ctrl/alt combinations become `CSI code;mods u`; with "report
+    all keys" (8) every key does, with its text when flag 16 is set.
     Modifier-only keys, media keys and the like return None.
     """
-    return _encode(key, character, app_cursor_keys, app_keypad)
+    return _encode(key, character, app_cursor_keys, app_keypad, kitty_flags)
 
 
 def encode_paste(text: str, bracketed: bool) -> bytes:

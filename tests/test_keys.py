@@ -334,3 +334,71 @@ def test_mouse_reports_decode_as_the_same_event_in_textual() -> None:
 def test_focus_reports() -> None:
     assert encode_focus(True) == b"\x1b[I"
     assert encode_focus(False) == b"\x1b[O"
+
+
+# --- kitty keyboard protocol (the child pushed flags with CSI > flags u) -----
+
+DISAMBIGUATE = 1
+ALL_KEYS = 8
+TEXT = 16
+
+
+@pytest.mark.parametrize(
+    ("key", "character", "expected"),
+    [
+        ("escape", None, b"\x1b[27u"),
+        ("alt+escape", None, b"\x1b[27;3u"),
+        ("ctrl+a", "\x01", b"\x1b[97;5u"),
+        ("ctrl+c", None, b"\x1b[99;5u"),
+        ("alt+x", "x", b"\x1b[120;3u"),
+        ("ctrl+shift+a", None, b"\x1b[97;6u"),
+        ("ctrl+left_square_bracket", None, b"\x1b[91;5u"),
+        ("ctrl+space", None, b"\x1b[32;5u"),
+        ("shift+enter", None, b"\x1b[13;2u"),
+        ("shift+tab", None, b"\x1b[9;2u"),
+        ("alt+backspace", None, b"\x1b[127;3u"),
+        # unmodified enter/tab/backspace and text stay as they were
+        ("enter", "\r", b"\r"),
+        ("tab", "\t", b"\t"),
+        ("backspace", "\x7f", b"\x7f"),
+        ("a", "a", b"a"),
+        ("A", "A", b"A"),
+        ("space", " ", b" "),
+        ("e_acute", "é", "é".encode()),
+        # cursor and function keys keep xterm's forms
+        ("up", None, b"\x1b[A"),
+        ("ctrl+up", None, b"\x1b[1;5A"),
+        ("f1", None, b"\x1bOP"),
+        ("pageup", None, b"\x1b[5~"),
+    ],
+)
+def test_kitty_disambiguate(key: str, character: str | None, expected: bytes) -> None:
+    assert encode_key(key, character, kitty_flags=DISAMBIGUATE) == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "character", "flags", "expected"),
+    [
+        ("a", "a", DISAMBIGUATE | ALL_KEYS, b"\x1b[97u"),
+        ("A", "A", DISAMBIGUATE | ALL_KEYS, b"\x1b[97;2u"),
+        ("enter", "\r", ALL_KEYS, b"\x1b[13u"),
+        ("tab", "\t", ALL_KEYS, b"\x1b[9u"),
+        ("a", "a", ALL_KEYS | TEXT, b"\x1b[97;1;97u"),
+        ("A", "A", ALL_KEYS | TEXT, b"\x1b[97;2;65u"),
+        ("ctrl+a", None, ALL_KEYS | TEXT, b"\x1b[97;5u"),
+    ],
+)
+def test_kitty_report_all_keys(
+    key: str, character: str | None, flags: int, expected: bytes
+) -> None:
+    assert encode_key(key, character, kitty_flags=flags) == expected
+
+
+@pytest.mark.parametrize(
+    "key", ["escape", "ctrl+a", "alt+x", "shift+enter", "ctrl+space", "alt+ctrl+b"]
+)
+def test_kitty_sequences_decode_as_the_same_key_in_textual(key: str) -> None:
+    """Textual decodes the kitty protocol from real terminals: ours must agree."""
+    data = encode_key(key, None, kitty_flags=DISAMBIGUATE)
+    assert data is not None and data.startswith(b"\x1b[")
+    assert [event.key for event in XTermParser().feed(data.decode())] == [key]
