@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable
 from urllib.parse import unquote, urlparse
 
 from pyte.charsets import VT100_MAP
-from rich.cells import cell_len, split_graphemes
+from rich.cells import cell_len, get_character_cell_size, split_graphemes
 
 StyleKey = tuple[int, int, int]
 """(fg, bg, attrs): colour -1 default, 0..255 palette, 0x1000000|0xRRGGBB truecolor."""
@@ -231,6 +231,8 @@ class TerminalEmulator:
         self._saved: _Saved | None = None
         self._saved_alt: _Saved | None = None
         self._last_char: str | None = None
+        self._undo: tuple[int, str, StyleKey, tuple[str, StyleKey] | None] | None = None
+        self._last_pos = (0, 0)
         self._app_cursor = False
         self._app_keypad = False
         self._bracketed = False
@@ -376,6 +378,7 @@ class TerminalEmulator:
         if cols == self._cols and rows == self._rows:
             return
         self._wrap_pending = False
+        self._last_char = None
         # Height first, on the active screen, then the other screen.
         if rows != self._rows:
             self._resize_rows(rows)
@@ -644,6 +647,8 @@ class TerminalEmulator:
             s = self._styles[y]
             take = min(n - i, cols - x)
             end = x + take
+            if end >= cols:
+                self._remember_last_column(x, y)
             if self._insert:
                 self._insert_blanks(take)
             if c[x] == "" and x:
@@ -654,11 +659,13 @@ class TerminalEmulator:
             s[x:end] = [style] * take
             dirty.add(y)
             i += take
+            self._last_pos = (y, end - 1)
             if end >= cols:
                 self._x = cols - 1
                 if self._autowrap:
                     self._wrap_pending = True
                 elif i < n:
+                    self._remember_last_column(cols - 1, y)
                     c[cols - 1] = text[n - 1]
                     i = n
             else:
@@ -666,8 +673,22 @@ class TerminalEmulator:
 
     def _draw_clusters(self, text: str) -> None:
         """Draw grapheme clusters one by one (wide and zero-width characters)."""
-        if text[0] not in _NARROW and self._join_previous(text[0]):
-            text = text[1:]
+        # A run may start inside the previous cell's cluster (a split write).
+        i = 0
+        n = len(text)
+        while i < n:
+            ch = text[i]
+            pos = self._prev_cell()
+            if pos is not None and self._chars[pos[0]][pos[1]].endswith(_ZWJ):
+                self._chars[pos[0]][pos[1]] += ch
+                self._dirty.add(pos[0])
+            elif ch not in _NARROW and get_character_cell_size(ch) == 0:
+                self._attach(ch)
+            else:
+                break
+            i += 1
+        if i:
+            text = text[i:]
             if not text:
                 return
         spans, _ = split_graphemes(text)
@@ -679,21 +700,24 @@ class TerminalEmulator:
             else:
                 self._put(cluster, width)
 
-    def _join_previous(self, ch: str) -> bool:
-        """A character continuing the previous cell's cluster (after a ZWJ)."""
-        pos = self._prev_cell()
-        if pos is None:
-            return False
-        y, x = pos
-        cell = self._chars[y][x]
-        if cell.endswith(_ZWJ):
-            self._chars[y][x] = cell + ch
-            self._dirty.add(y)
-            return True
-        return False
+    def _remember_last_column(self, x: int, y: int) -> None:
+        """Keep what a write to the last column replaces, in case a VS16 in the
+        next feed turns the character written there into a wide one."""
+        cols = self._cols
+        c, s = self._chars[y], self._styles[y]
+        left = (c[x - 1], s[x - 1]) if x == cols - 1 and x > 0 else None
+        # In insert mode, the cell the shorter write would have pushed there.
+        at = x if self._insert else cols - 1
+        old = " " if at + 1 < cols and c[at + 1] == "" else c[at]
+        self._undo = (y, old, s[at], left)
 
     def _prev_cell(self) -> tuple[int, int] | None:
-        """The cell a zero-width character would attach to."""
+        """The cell a zero-width character would attach to: the last one
+        written when text came just before, else the one before the cursor."""
+        if self._last_char is not None:
+            y, x = self._last_pos
+            if y < self._rows and x < self._cols and self._chars[y][x] != "":
+                return (y, x)
         x = self._x if self._wrap_pending else self._x - 1
         if x < 0:
             return None
@@ -716,7 +740,12 @@ class TerminalEmulator:
         if ch == _VS16 and not wide and cell_len(cell + ch) == 2:
             # VS16 arriving in a later run widens a narrow emoji: make room.
             if x + 1 >= self._cols:
+                self._widen_last_column(y, x, cell + ch)
                 return
+            if self._insert:
+                self._x, saved_x = x + 1, self._x
+                self._insert_blanks(1)
+                self._x = saved_x
             nxt = x + 2
             if nxt < self._cols and row[nxt] == "":
                 row[nxt] = " "
@@ -733,6 +762,28 @@ class TerminalEmulator:
             row[x] = cell + ch
         self._dirty.add(y)
 
+    def _widen_last_column(self, y: int, x: int, cluster: str) -> None:
+        """Redo the write of a cluster that a split VS16 made wide at the last
+        column: as one write it would have wrapped and left this cell alone."""
+        undo = self._undo
+        if (
+            undo is None
+            or undo[0] != y
+            or self._last_char is None
+            or not (self._wrap_pending or not self._autowrap)
+            or self._y != y
+            or self._x != x
+        ):
+            return  # no record of the cell before: keep the character narrow
+        _, old_c, old_s, left = undo
+        c, s = self._chars[y], self._styles[y]
+        c[x], s[x] = old_c, old_s
+        if left is not None:
+            c[x - 1], s[x - 1] = left
+        self._wrap_pending = False
+        self._x = x
+        self._put(cluster, 2)
+
     def _put(self, cluster: str, width: int) -> None:
         """Put one cluster of width 1 or 2 at the cursor."""
         cols = self._cols
@@ -746,11 +797,13 @@ class TerminalEmulator:
                     return
                 self._wrap()
         x, y = self._x, self._y
+        end = x + width
+        if end >= cols:
+            self._remember_last_column(x, y)
         if self._insert:
             self._insert_blanks(width)
         c = self._chars[y]
         s = self._styles[y]
-        end = x + width
         if c[x] == "" and x:
             c[x - 1] = " "
         if end < cols and c[end] == "":
@@ -758,6 +811,7 @@ class TerminalEmulator:
         style = self._style
         c[x] = cluster
         s[x] = style
+        self._last_pos = (y, x)
         if width == 2:
             c[x + 1] = ""
             s[x + 1] = style
