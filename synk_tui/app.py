@@ -35,6 +35,7 @@ from synk_tui.events import (
     AppError,
     PoolStatus,
     ScreenUpdated,
+    SessionClipboard,
     SessionExit,
     SessionOutput,
     SessionReady,
@@ -46,9 +47,10 @@ from synk_tui.screens import AgentPickerScreen, ConfirmScreen, HelpScreen
 from synk_tui.session_manager import SessionManager
 from synk_tui.status import CostPatterns, parse_cost, session_state
 from synk_tui.widgets.command_bar import CommandBar
-from synk_tui.widgets.grid import PaneGrid
+from synk_tui.widgets.grid import GRID_APP_ACTIONS, PaneGrid
 from synk_tui.widgets.session_tile import SessionTile
 from synk_tui.widgets.status_bar import StatusBar
+from synk_tui.widgets.terminal_pane import TerminalPane
 
 TICK_SECONDS = 0.5
 """How often busy/idle and the cost are re-read (they change on a human scale)."""
@@ -70,6 +72,15 @@ _BINDING_IDS: dict[str, str] = {
     "quit": "grid.quit",
 }
 """`[keys]` setting -> the id of the binding it rebinds."""
+
+
+def focus_now(widget: Widget) -> None:
+    """Move focus at once, not on the next message like `Widget.focus()`.
+
+    Keys typed right after the prefix (a fast typist, a paste, tmux
+    send-keys) must already reach the new target.
+    """
+    widget.screen.set_focus(widget, scroll_visible=False)
 
 
 def keymap_from_config(keys: KeySettings) -> dict[str, str]:
@@ -119,7 +130,9 @@ class SynkApp(App[None], inherit_bindings=False):
             scrollback=self.config.ui.scrollback,
         )
         self.grid = PaneGrid(id="grid")
-        self.command_bar = CommandBar(PromptHistory(paths.prompt_history_file()), id="command-bar")
+        self.command_bar = CommandBar(
+            self.send_prompts, PromptHistory(paths.prompt_history_file()), id="command-bar"
+        )
         self.status_bar = StatusBar(self.config.keys, id="status-bar")
         self.hangup = False
         """True once the terminal hung up (SIGHUP): nothing more can be drawn."""
@@ -249,8 +262,6 @@ class SynkApp(App[None], inherit_bindings=False):
 
     def make_pane(self, session_id: int) -> Widget:
         """The widget that shows a session's screen and takes its keys."""
-        from synk_tui.widgets.terminal_pane import TerminalPane
-
         return TerminalPane(self.manager, session_id)
 
     def pane_size_for(self, count: int) -> tuple[int, int]:
@@ -285,12 +296,12 @@ class SynkApp(App[None], inherit_bindings=False):
             self.enter_grid_mode()
             return
         self.mode = "input"
-        tile.body.focus()
+        focus_now(tile.body)
 
     def enter_grid_mode(self) -> None:
         """Keys drive synk: move, zoom, mark, prompt..."""
         self.mode = "grid"
-        self.grid.focus()
+        focus_now(self.grid)
 
     def watch_mode(self, mode: str) -> None:
         self.status_bar.mode = mode
@@ -316,6 +327,12 @@ class SynkApp(App[None], inherit_bindings=False):
         self.enter_input_mode(event.tile)
 
     # ---- actions (keys) ----------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Grid-mode actions only while the grid has focus (their keys are priority)."""
+        if action in GRID_APP_ACTIONS:
+            return self.focused is self.grid
+        return True
 
     def action_prefix(self) -> None:
         """The prefix key toggles input mode and grid mode."""
@@ -392,7 +409,12 @@ class SynkApp(App[None], inherit_bindings=False):
         marked = self.grid.marked_numbers
         default = marked or ((selected.number,) if selected else ())
         self.status_bar.broadcast = broadcast
-        self.command_bar.open(default, tuple(t.number for t in tiles), broadcast)
+        self.command_bar.open(
+            default,
+            tuple(t.number for t in tiles),
+            broadcast,
+            return_to=selected.body if selected else self.grid,
+        )
 
     def action_help(self) -> None:
         """Show every key."""
@@ -429,12 +451,12 @@ class SynkApp(App[None], inherit_bindings=False):
 
     # ---- command bar -------------------------------------------------------
 
-    def on_command_bar_submitted(self, event: CommandBar.Submitted) -> None:
-        """Write the prompt and a carriage return to every target pane."""
-        for number in event.targets:
+    def send_prompts(self, text: str, targets: tuple[int, ...]) -> None:
+        """The command bar's Enter: the prompt and a carriage return to each target pane."""
+        for number in targets:
             tile = self.grid.tile_by_number(number)
             if tile is not None:
-                self.send_prompt(tile, event.text)
+                self.send_prompt(tile, text)
 
     def send_prompt(self, tile: SessionTile, text: str) -> bool:
         """Deliver a prompt to one session, queued by the manager while it starts."""
@@ -475,19 +497,30 @@ class SynkApp(App[None], inherit_bindings=False):
     # ---- grid messages -----------------------------------------------------
 
     def on_pane_grid_reflowed(self, event: PaneGrid.Reflowed) -> None:
-        """Hidden panes post no screen updates (no rendering work); none lose output."""
-        for session_id, visible in [
-            *((s, True) for s in event.visible),
-            *((s, False) for s in event.hidden),
-        ]:
-            with contextlib.suppress(SynkError):
-                self.manager.set_visible(session_id, visible)
+        """Zoom shows in the status bar; hidden panes stop rendering by themselves."""
         self.status_bar.zoomed = self.grid.zoomed_id is not None
 
     def on_pane_grid_selection_changed(self, event: PaneGrid.SelectionChanged) -> None:
-        """The selected session parses first."""
+        """The selected session parses first, even before its pane has focus."""
         with contextlib.suppress(SynkError):
             self.manager.set_priority(event.session_id)
+
+    # ---- pane messages -----------------------------------------------------
+
+    def on_terminal_pane_clicked(self, event: TerminalPane.Clicked) -> None:
+        """A click on a pane types into it (seed §8.3 direct input)."""
+        tile = self.grid.tile(event.pane.session_id)
+        if tile is not None and not self.command_bar.is_open:
+            self.enter_input_mode(tile)
+
+    def on_terminal_pane_bell(self, event: TerminalPane.Bell) -> None:
+        """An agent ringing the bell usually waits for its person: say so in its header."""
+        tile = self.grid.tile(event.pane.session_id)
+        if tile is not None and not event.pane.has_focus:
+            self.flash_note(tile, "\u266a bell")
+
+    def on_terminal_pane_selection_copied(self, event: TerminalPane.SelectionCopied) -> None:
+        self.notify(f"Copied {len(event.text)} characters", timeout=2)
 
     def on_pane_grid_marks_changed(self, event: PaneGrid.MarksChanged) -> None:
         self.status_bar.marked = len(event.marked)
@@ -507,7 +540,8 @@ class SynkApp(App[None], inherit_bindings=False):
         if tile is None:
             return
         tile.screen_dirty = True
-        tile.body.post_message(ScreenUpdated(event.session_id))
+        if isinstance(tile.body, TerminalPane):
+            tile.body.screen_updated()
 
     def on_session_ready(self, event: SessionReady) -> None:
         """A queued prompt has now been delivered."""
@@ -520,12 +554,19 @@ class SynkApp(App[None], inherit_bindings=False):
             self.flash_note(tile, "\u2709 delivered")
 
     def on_session_exit(self, event: SessionExit) -> None:
+        """The header says `exited N`; the pane keeps its last screen."""
         tile = self.grid.tile(event.session_id)
         if tile is not None:
+            if isinstance(tile.body, TerminalPane):
+                tile.body.session_exited(event.exit_code)
             self.update_tile(tile)
             if event.session_id in self._queued_prompts:
                 self._queued_prompts.discard(event.session_id)
                 tile.header.note = ""
+
+    def on_session_clipboard(self, event: SessionClipboard) -> None:
+        """A child set the clipboard (OSC 52): pass it to the outer terminal."""
+        self.copy_to_clipboard(event.text)
 
     def on_pool_status(self, event: PoolStatus) -> None:
         bar = self.status_bar

@@ -18,27 +18,47 @@ from textual.widget import Widget
 from synk_tui.layout import Direction, grid_shape, move
 from synk_tui.widgets.session_tile import SessionTile
 
+GRID_APP_ACTIONS = frozenset(
+    {
+        "input_mode",
+        "new_session",
+        "close_session",
+        "command_bar",
+        "broadcast",
+        "save_workspace",
+        "restore_workspace",
+        "help",
+        "quit_synk",
+    }
+)
+"""App actions bound by the grid: the app runs them only while the grid has focus."""
+
+_GRID_ACTIONS = frozenset({"move", "select_number", "toggle_zoom", "toggle_mark"})
+
 
 class PaneGrid(Widget, can_focus=True):
     """Lays out SessionTiles; focused, it takes the grid-mode keys."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left,h", "move('left')", "Move", show=False),
-        Binding("right,l", "move('right')", "Move", show=False),
-        Binding("up,k", "move('up')", "Move", show=False),
-        Binding("down,j", "move('down')", "Move", show=False),
-        *[Binding(str(n), f"select_number({n})", f"Pane {n}", show=False) for n in range(1, 10)],
-        Binding("enter,escape", "app.input_mode", "Type", id="grid.input_mode"),
-        Binding("n", "app.new_session", "New", id="grid.new_session"),
-        Binding("x", "app.close_session", "Close", id="grid.close_session"),
-        Binding("z", "toggle_zoom", "Zoom", id="grid.zoom"),
-        Binding("space", "toggle_mark", "Mark", id="grid.mark"),
-        Binding("slash", "app.command_bar", "Prompt", id="grid.command_bar"),
-        Binding("b,ctrl+b", "app.broadcast", "Broadcast", id="grid.broadcast"),
-        Binding("s", "app.save_workspace", "Save", id="grid.save"),
-        Binding("o", "app.restore_workspace", "Restore", id="grid.restore"),
-        Binding("question_mark", "app.help", "Help", id="grid.help"),
-        Binding("q", "app.quit_synk", "Quit", id="grid.quit"),
+        Binding("left,h", "move('left')", "Move", show=False, priority=True),
+        Binding("right,l", "move('right')", "Move", show=False, priority=True),
+        Binding("up,k", "move('up')", "Move", show=False, priority=True),
+        Binding("down,j", "move('down')", "Move", show=False, priority=True),
+        *[
+            Binding(str(n), f"select_number({n})", f"Pane {n}", show=False, priority=True)
+            for n in range(1, 10)
+        ],
+        Binding("enter,escape", "app.input_mode", "Type", priority=True, id="grid.input_mode"),
+        Binding("n", "app.new_session", "New", priority=True, id="grid.new_session"),
+        Binding("x", "app.close_session", "Close", priority=True, id="grid.close_session"),
+        Binding("z", "toggle_zoom", "Zoom", priority=True, id="grid.zoom"),
+        Binding("space", "toggle_mark", "Mark", priority=True, id="grid.mark"),
+        Binding("slash", "app.command_bar", "Prompt", priority=True, id="grid.command_bar"),
+        Binding("b,ctrl+b", "app.broadcast", "Broadcast", priority=True, id="grid.broadcast"),
+        Binding("s", "app.save_workspace", "Save", priority=True, id="grid.save"),
+        Binding("o", "app.restore_workspace", "Restore", priority=True, id="grid.restore"),
+        Binding("question_mark", "app.help", "Help", priority=True, id="grid.help"),
+        Binding("q", "app.quit_synk", "Quit", priority=True, id="grid.quit"),
     ]
     """
     | Key(s) | Description |
@@ -52,6 +72,11 @@ class PaneGrid(Widget, can_focus=True):
     | / | Command bar. b, ctrl+b: broadcast to all. |
     | s / o | Save / restore a workspace. |
     | ? / q | Help / quit. |
+
+    They are priority bindings that only act while the grid itself has focus
+    (see `check_action`, and `GRID_APP_ACTIONS` for the app's side): checked
+    before a key is handed on, each runs before the next key is looked at, so
+    `prefix b text` typed in one burst opens the bar and then fills it.
     """
 
     selected_id: reactive[int | None] = reactive(None)
@@ -207,6 +232,13 @@ class PaneGrid(Widget, can_focus=True):
         self.reflow()
 
     # ---- grid-mode actions -------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Grid keys act only in grid mode (the grid focused); else they go to the pane."""
+        if action in _GRID_ACTIONS:
+            # `has_focus` lags until the Focus event is handled; the screen knows now.
+            return self.is_attached and self.screen.focused is self
+        return True
 
     def action_move(self, direction: Direction) -> None:
         """Move the selection one pane in `direction`."""
