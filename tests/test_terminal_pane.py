@@ -1,25 +1,319 @@
 """TerminalPane drawing a real shell's screen: rendering, dirty rows, resize,
-scrollback, synchronized output, visibility, exit. Real shells on real PTYs
-through the real SessionManager; no mocks."""
+scrollback, synchronized output, visibility, cursor, selection, exit, and a
+flood next door. Real shells on real PTYs through the real SessionManager."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import ClassVar
 
+import pytest
+from rich.color import Color
+
+from synk_tui.widgets.terminal_pane import TerminalPane
 from tests.test_terminal_pane_harness import (
+    CountingPane,
     PaneApp,
+    drawn_segments,
     pane_rows,
+    run,
     screen_rows,
+    settle,
+    terminal_input,
     wait_until,
 )
+
+pytestmark = pytest.mark.timeout(60)
+
+SIZE = (80, 24)
+
+
+def prompt_row(pane: TerminalPane) -> int:
+    emulator = pane.emulator
+    assert emulator is not None
+    return emulator.cursor[1]
 
 
 async def test_pane_shows_the_shell_and_what_is_typed(tmp_path: Path) -> None:
     app = PaneApp(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        pane = await app.open_pane()
-        await wait_until(pilot, lambda: any(r.startswith("test$") for r in pane_rows(pane)))
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane(CountingPane)
+        assert isinstance(pane, CountingPane)
+        await wait_until(pilot, lambda: pane.drawn.get(0, "").startswith("test$"))
         await pilot.press(*"echo hel", "l", "o", "enter")
-        await wait_until(pilot, lambda: "hello" in pane_rows(pane), what="echo output drawn")
-        assert pane_rows(pane)[: len(screen_rows(pane))] == screen_rows(pane)[: pane.size.height]
+        await wait_until(pilot, lambda: "hello" in pane.drawn_rows(), what="echo output drawn")
+        assert pane.drawn_rows()[: len(screen_rows(pane))] == screen_rows(pane)
+        await app.shutdown_manager()
+
+
+async def test_one_line_change_repaints_only_that_line(tmp_path: Path) -> None:
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane(CountingPane)
+        assert isinstance(pane, CountingPane)
+        await run(pilot, pane, "clear; seq 1 10", "10")
+        await settle(pilot, 0.2)
+        pane.rendered.clear()
+        row = prompt_row(pane)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: pane.drawn.get(row, "").endswith("$ x"), what="x drawn")
+        await settle(pilot, 0.1)
+        assert set(pane.rendered) == {row}, pane.rendered
+        # and a full screen of new output repaints the whole pane
+        pane.rendered.clear()
+        await pilot.press("backspace")
+        await run(pilot, pane, "seq 100 200", "200")
+        await wait_until(pilot, lambda: "200" in pane.drawn_rows())
+        assert set(pane.rendered) == set(range(pane.size.height))
+        await app.shutdown_manager()
+
+
+async def test_styles_one_segment_per_run(tmp_path: Path) -> None:
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane()
+        await run(
+            pilot,
+            pane,
+            "clear; printf 'a\\033[1;31mRED\\033[0m \\033[38;2;1;2;3;48;5;200mTC\\033[0m\\n'",
+            "aRED TC",
+        )
+        segments = drawn_segments(pane, 0)
+        texts = [s.text for s in segments]
+        assert texts[:4] == ["a", "RED", " ", "TC"]
+        red, truecolor = segments[1].style, segments[3].style
+        assert red is not None and red.bold and red.color == Color.from_ansi(1)
+        assert truecolor is not None and truecolor.color == Color.from_rgb(1, 2, 3)
+        assert truecolor.bgcolor == Color.from_ansi(200)
+        emulator = pane.emulator
+        assert emulator is not None
+        assert len(segments) == len(emulator.row_runs(0))
+        await app.shutdown_manager()
+
+
+async def test_resize_reaches_the_child(tmp_path: Path) -> None:
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await app.open_pane()
+        await run(pilot, pane, "stty size", "30 100")
+        await pilot.resize_terminal(72, 20)
+        await wait_until(pilot, lambda: pane.size == (72, 20))
+        await wait_until(pilot, lambda: pane.emulator and pane.emulator.cols == 72)
+        await run(pilot, pane, "stty size", "20 72")
+        await app.shutdown_manager()
+
+
+async def test_two_panes_each_get_their_own_size(tmp_path: Path) -> None:
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        left = await app.open_pane()
+        right = await app.open_pane()
+        await wait_until(pilot, lambda: left.size.width == 50 and right.size.width == 50)
+        await wait_until(
+            pilot, lambda: app.manager and app.manager.info(left.session_id).cols == 50
+        )
+        await run(pilot, left, "stty size", "30 50")
+        await run(pilot, right, "stty size", "30 50")
+        await app.shutdown_manager()
+
+
+async def test_scrollback_view_and_back_to_live(tmp_path: Path) -> None:
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane()
+        await run(pilot, pane, "seq 1 300", "300")
+        await pilot.press("shift+pageup")
+        assert pane.scrollback_offset == SIZE[1] - 1
+        rows = pane_rows(pane)
+        assert "scrollback" in rows[0]  # the indicator
+        assert "300" not in rows
+        # wheel (the child did not ask for the mouse) scrolls further back
+        await terminal_input(pilot, "\x1b[<64;5;5M")
+        assert pane.scrollback_offset == SIZE[1] - 1 + 3
+        await pilot.press("up")  # moves the view, not sent to the child
+        assert pane.scrollback_offset == SIZE[1] - 1 + 4
+        await pilot.press("home")
+        emulator = pane.emulator
+        assert emulator is not None
+        assert pane.scrollback_offset == emulator.scrollback_len
+        assert pane_rows(pane)[0].startswith("test$ seq 1 300")
+        await pilot.press("end")
+        assert pane.scrollback_offset == 0
+        assert "300" in pane_rows(pane)
+        # a key for the child returns to live and reaches it
+        await pilot.press("shift+pageup")
+        assert pane.scrollback_offset > 0
+        await pilot.press("x")
+        assert pane.scrollback_offset == 0
+        await wait_until(pilot, lambda: screen_rows(pane)[prompt_row(pane)].endswith("$ x"))
+        await app.shutdown_manager()
+
+
+async def test_scrolled_back_view_stays_put_while_output_arrives(tmp_path: Path) -> None:
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane()
+        await run(pilot, pane, "seq 1 100", "100")
+        await pilot.press("shift+pageup")
+        before = pane_rows(pane)[1:]
+        pane.manager.write(pane.session_id, "seq 500 600\r")  # not a key: stays scrolled
+        await wait_until(pilot, lambda: "600" in screen_rows(pane))
+        await settle(pilot)
+        assert pane.scrollback_offset > SIZE[1] - 1
+        assert pane_rows(pane)[1:] == before
+        await app.shutdown_manager()
+
+
+class PatientPane(CountingPane):
+    sync_timeout: ClassVar[float] = 30.0
+
+
+async def test_synchronized_output_holds_the_repaint(tmp_path: Path) -> None:
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane(PatientPane)
+        assert isinstance(pane, PatientPane)
+        await run(pilot, pane, "clear; echo START", "START")
+        await wait_until(pilot, lambda: "START" in pane.drawn_rows())
+        pane.manager.write(
+            pane.session_id,
+            "printf '\\033[?2026hHALF'; read x; printf 'DONE\\033[?2026l\\n'\r",
+        )
+        await wait_until(pilot, lambda: any("HALF" in r for r in screen_rows(pane)))
+        emulator = pane.emulator
+        assert emulator is not None and emulator.synchronized
+        await settle(pilot, 0.3)
+        assert not any("HALF" in r for r in pane.drawn_rows())  # the frame is not over
+        pane.manager.write(pane.session_id, "\r")
+        await wait_until(pilot, lambda: "DONE" in pane.drawn_rows())
+        assert "HALF" in pane.drawn_rows()
+        await app.shutdown_manager()
+
+
+async def test_synchronized_output_times_out(tmp_path: Path) -> None:
+    """A child that never ends its frame cannot freeze the pane."""
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane(CountingPane)
+        assert isinstance(pane, CountingPane)
+        pane.manager.write(pane.session_id, "printf '\\033[?2026hSTUCK'; sleep 30\r")
+        await wait_until(pilot, lambda: any("STUCK" in r for r in pane.drawn_rows()))
+        emulator = pane.emulator
+        assert emulator is not None and emulator.synchronized
+        await app.shutdown_manager()
+
+
+async def test_hidden_pane_does_no_rendering_work(tmp_path: Path) -> None:
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane(CountingPane)
+        assert isinstance(pane, CountingPane)
+        pane.display = False
+        await settle(pilot)
+        pane.rendered.clear()
+        pane.manager.write(pane.session_id, "seq 1 50\r")
+        await wait_until(pilot, lambda: "50" in screen_rows(pane))
+        await settle(pilot, 0.2)
+        assert pane.rendered == []
+        pane.display = True
+        await wait_until(pilot, lambda: "50" in pane.drawn_rows(), what="repainted when shown")
+        await app.shutdown_manager()
+
+
+async def test_cursor_drawn_when_focused_in_the_child_s_shape(tmp_path: Path) -> None:
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane(CountingPane, focus=False)
+        await run(pilot, pane, "clear", "test$")
+        emulator = pane.emulator
+        assert emulator is not None
+
+        def cursor_style() -> tuple[bool, bool]:
+            x, y = emulator.cursor
+            cell = pane.render_line(y).crop(x, x + 1)
+            style = next(iter(cell)).style
+            assert style is not None
+            return bool(style.reverse), bool(style.underline)
+
+        assert cursor_style() == (False, False)  # not focused: no cursor
+        pane.focus()
+        await settle(pilot)
+        assert cursor_style() == (True, False)  # block
+        await run(pilot, pane, "clear; printf '\\033[4 q'", "test$")
+        await wait_until(pilot, lambda: emulator.cursor_shape == 4)
+        await settle(pilot)
+        assert cursor_style() == (False, True)  # underline
+        await app.shutdown_manager()
+
+
+async def test_drag_selects_and_copies_through_osc52(tmp_path: Path) -> None:
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane()
+        await run(pilot, pane, "clear; echo alpha beta gamma", "alpha beta gamma")
+        assert screen_rows(pane)[0] == "alpha beta gamma"
+        # press at column 7 of row 1 (1-based), drag to column 16, release
+        await terminal_input(pilot, "\x1b[<0;7;1M", "\x1b[<32;16;1M", "\x1b[<0;16;1m")
+        await wait_until(pilot, lambda: app.clipboard == "beta gamma")
+        copied = [m for m in app.pane_messages if isinstance(m, TerminalPane.SelectionCopied)]
+        assert copied and copied[-1].text == "beta gamma"
+        # the child captures the mouse: shift+drag still selects (shift bit 4)
+        await run(pilot, pane, "clear; printf '\\033[?1002h\\033[?1006h'; echo one two", "one two")
+        assert screen_rows(pane)[0] == "one two"
+        await terminal_input(pilot, "\x1b[<4;1;1M", "\x1b[<36;3;1M", "\x1b[<4;3;1m")
+        await wait_until(pilot, lambda: app.clipboard == "one")
+        await app.shutdown_manager()
+
+
+async def test_focus_and_click_messages(tmp_path: Path) -> None:
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        left = await app.open_pane(focus=False)
+        right = await app.open_pane(focus=False)
+        await pilot.click(right, offset=(3, 3))
+        await settle(pilot)
+        assert app.focused is right
+        kinds = [(type(m).__name__, m.pane) for m in app.pane_messages]
+        assert ("Clicked", right) in kinds and ("Focused", right) in kinds
+        assert all(pane is not left for _, pane in kinds)
+        await app.shutdown_manager()
+
+
+async def test_exit_is_shown_and_keys_are_dropped(tmp_path: Path) -> None:
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane()
+        pane.send("exit 3\r")
+        await wait_until(pilot, lambda: pane.exit_code == 3)
+        await wait_until(pilot, lambda: "process exited (3)" in pane_rows(pane)[-1])
+        await pilot.press("x", "enter")  # no error, nothing to write to
+        assert app.is_running
+        await app.shutdown_manager()
+
+
+async def test_flood_next_door_does_not_starve_the_focused_echo(tmp_path: Path) -> None:
+    """One pane floods (`yes`), the focused one still echoes while it does."""
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        flood = await app.open_pane(CountingPane, focus=False)
+        typed = await app.open_pane(CountingPane)
+        assert isinstance(flood, CountingPane) and isinstance(typed, CountingPane)
+        flood.send("yes flood-flood-flood\r")
+        await wait_until(pilot, lambda: "flood-flood-flood" in flood.drawn_rows())
+        row = prompt_row(typed)
+        for char in "abc":
+            await pilot.press(char)
+            await wait_until(
+                pilot,
+                lambda c=char: typed.drawn.get(row, "").endswith(c),  # type: ignore[misc]
+                timeout=5,
+                what=f"echo of {char!r} drawn during the flood",
+            )
+        # the flood was still running (and being drawn) after the echoes
+        flood.rendered.clear()
+        started = time.monotonic()
+        await wait_until(pilot, lambda: flood.rendered, what="flood still drawing")
+        assert time.monotonic() - started < 5
+        flood.send("\x03")
         await app.shutdown_manager()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.segment import Segment
+from textual._xterm_parser import XTermParser
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.pilot import Pilot
@@ -32,10 +33,19 @@ class CountingPane(TerminalPane):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.rendered: list[int] = []
+        self.drawn: dict[int, str] = {}
+        self.drawn_at: dict[int, float] = {}
 
     def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
         self.rendered.append(y)
-        return super().render_line(y)
+        self.drawn[y] = row_text(strip).rstrip()
+        self.drawn_at[y] = time.perf_counter()
+        return strip
+
+    def drawn_rows(self) -> list[str]:
+        """The text of every row as last rendered (what the terminal shows)."""
+        return [self.drawn.get(y, "") for y in range(self.size.height)]
 
 
 class PaneApp(App[None], inherit_bindings=False):
@@ -75,6 +85,15 @@ class PaneApp(App[None], inherit_bindings=False):
         self.panes[created.session_id] = pane
         await self.query_one("#panes").mount(pane)
         assert await self.manager.wait_ready(created.session_id)
+        # The pane's first size reaches the PTY once Textual has laid it out.
+        manager = self.manager
+        deadline = time.monotonic() + 5
+        while (manager.info(pane.session_id).cols, manager.info(pane.session_id).rows) != (
+            pane.size.width,
+            pane.size.height,
+        ) or pane.size.width == 0:
+            assert time.monotonic() < deadline, "the pane's size never reached the session"
+            await asyncio.sleep(0.01)
         if focus:
             pane.focus()
         return pane
@@ -145,7 +164,7 @@ async def run(pilot: Pilot[Any], pane: TerminalPane, command: str, ready: str) -
 
 async def start_cat_v(pilot: Pilot[Any], pane: TerminalPane) -> None:
     """Run `cat -v` on a raw tty: every byte the pane sends shows up visibly."""
-    await run(pilot, pane, "stty raw -echo opost; echo CAT''READY; cat -v", "CATREADY")
+    await run(pilot, pane, "stty raw -echo opost; echo CAT''READY; cat -vT", "CATREADY")
 
 
 def screen_text(pane: TerminalPane) -> str:
@@ -163,6 +182,19 @@ async def shown_after_ready(pilot: Pilot[Any], pane: TerminalPane, expected: str
         pilot, lambda: expected in after(), timeout=5, what=f"{expected!r} from cat -v"
     )
     return after()
+
+
+async def terminal_input(pilot: Pilot[Any], *chunks: str) -> None:
+    """Input as an outer terminal sends it, through Textual's own parser and
+    driver (the path real keys and mouse reports take). Each chunk is one
+    read: a lone ESC prefix is resolved at its end, as the escape delay does."""
+    driver = pilot.app._driver
+    assert driver is not None
+    for raw in chunks:
+        parser = XTermParser()
+        for message in [*parser.feed(raw), *parser.feed("")]:
+            driver.process_message(message)
+        await pilot.pause()
 
 
 async def settle(pilot: Pilot[Any], seconds: float = 0.1) -> None:

@@ -202,6 +202,9 @@ class TerminalPane(Widget, can_focus=True):
 
     ALLOW_SELECT = False  # the pane does its own selection, in terminal cells
 
+    sync_timeout: ClassVar[float] = SYNC_TIMEOUT
+    """Longest a repaint is held for a synchronized-output frame (seconds)."""
+
     scrollback_offset: reactive[int] = reactive(0, init=False)
     """Lines the view is scrolled back from live output (0 is live)."""
 
@@ -335,7 +338,7 @@ class TerminalPane(Widget, can_focus=True):
             now = time.monotonic()
             if self._sync_since is None:
                 self._sync_since = now
-            if now - self._sync_since < SYNC_TIMEOUT:
+            if now - self._sync_since < self.sync_timeout:
                 if self._sync_timer is None:
                     self._sync_timer = self.set_timer(SYNC_POLL, self._sync_poll)
                 return
@@ -389,7 +392,11 @@ class TerminalPane(Widget, can_focus=True):
 
     def watch_scrollback_offset(self) -> None:
         """A scrolled view shows other lines everywhere: repaint it all."""
-        self._move_cursor(self.emulator)
+        emulator = self.emulator
+        if emulator is not None:
+            # Output from now on moves the view along with the lines it shows.
+            self._scrollback_len = emulator.scrollback_len
+        self._move_cursor(emulator)
         self.refresh()
 
     def scroll_back(self, lines: int) -> None:
@@ -755,7 +762,7 @@ class TerminalPane(Widget, can_focus=True):
             self._move_cursor(emulator)
             self.refresh()
             return
-        if self._selection is not None and dirty:
+        if self._selection is not None and dirty and not self._selecting:
             lines = [line for line, _ in self._selection]
             if any(min(lines) <= row <= max(lines) for row in dirty):
                 self.clear_selection()  # the selected text is gone

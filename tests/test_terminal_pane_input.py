@@ -1,0 +1,193 @@
+"""Keys, paste and mouse from a TerminalPane reach a real child as the right bytes.
+
+Each test runs `cat -v` (or `dd | cat -v`) on a raw tty inside a real shell
+in the pane and reads back, from the session's screen, exactly what arrived.
+Keys are pressed with Textual's pilot or typed as raw terminal input through
+Textual's own parser and driver, as a person's keys are.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual import events
+
+from tests.test_terminal_pane_harness import (
+    PaneApp,
+    run,
+    screen_text,
+    shown_after_ready,
+    start_cat_v,
+    terminal_input,
+    wait_until,
+)
+
+pytestmark = pytest.mark.timeout(60)
+
+SIZE = (100, 30)
+
+
+async def test_ctrl_combinations(tmp_path: Path) -> None:
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane()
+        await start_cat_v(pilot, pane)
+        await pilot.press("ctrl+a", "ctrl+c", "ctrl+d", "ctrl+z", "ctrl+underscore", "x")
+        assert (await shown_after_ready(pilot, pane, "x")).endswith("^A^C^D^Z^_x")
+        # ctrl+c stayed in the pane: the app did not quit, the child got ^C
+        assert app.is_running
+        await app.shutdown_manager()
+
+
+async def test_alt_and_shift_combinations(tmp_path: Path) -> None:
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane()
+        await start_cat_v(pilot, pane)
+        await pilot.press("alt+x", "shift+tab", "shift+enter", "shift+up", "ctrl+left", "x")
+        shown = await shown_after_ready(pilot, pane, "x")
+        assert shown.endswith("^[x^[[Z^[^M^[[1;2A^[[1;5Dx")
+        await app.shutdown_manager()
+
+
+async def test_keys_typed_as_raw_terminal_input(tmp_path: Path) -> None:
+    """Legacy and kitty-protocol input from the outer terminal give the same bytes."""
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane()
+        await start_cat_v(pilot, pane)
+        # legacy: ESC x (alt+x), DEL (backspace), ctrl+a; kitty: alt+x, ctrl+a, shift+enter
+        await terminal_input(pilot, "\x1bx", "\x7f", "\x01")
+        await terminal_input(pilot, "\x1b[120;3u\x1b[97;5u\x1b[13;2uz")
+        shown = await shown_after_ready(pilot, pane, "z")
+        assert shown.endswith("^[x^?^A^[x^A^[^Mz")
+        await app.shutdown_manager()
+
+
+async def test_tab_escape_enter_backspace_reach_the_child(tmp_path: Path) -> None:
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane()
+        await start_cat_v(pilot, pane)
+        await pilot.press("tab", "escape", "enter")
+        await terminal_input(pilot, "\x7fz")  # a real backspace key sends DEL
+        shown = await shown_after_ready(pilot, pane, "z")
+        assert shown.endswith("^I^[^M^?z")
+        # tab did not move focus away from the pane
+        assert app.focused is pane
+        await app.shutdown_manager()
+
+
+async def test_arrows_home_end_pages_and_function_keys(tmp_path: Path) -> None:
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane()
+        await start_cat_v(pilot, pane)
+        await pilot.press("up", "down", "right", "left", "home", "end", "pageup", "pagedown", "x")
+        shown = await shown_after_ready(pilot, pane, "x")
+        assert shown.endswith("^[[A^[[B^[[C^[[D^[[H^[[F^[[5~^[[6~x")
+        await pilot.press(*[f"f{n}" for n in range(1, 13)], "y")
+        shown = await shown_after_ready(pilot, pane, "y")
+        expected = "^[OP^[OQ^[OR^[OS^[[15~^[[17~^[[18~^[[19~^[[20~^[[21~^[[23~^[[24~y"
+        assert shown.endswith(expected)
+        await app.shutdown_manager()
+
+
+async def test_decckm_switches_cursor_keys(tmp_path: Path) -> None:
+    """The child turns application cursor keys on, then off: arrows follow."""
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane()
+        script = (
+            "stty raw -echo opost; printf '\\033[?1h'; echo ON''READY; "
+            "dd bs=1 count=6 2>/dev/null | cat -v; printf '\\033[?1l'; echo; echo OFF''READY; "
+            "dd bs=1 count=3 2>/dev/null | cat -v; stty sane; echo"
+        )
+        await run(pilot, pane, script, "ONREADY")
+        emulator = pane.emulator
+        assert emulator is not None and emulator.app_cursor_keys
+        await pilot.press("up", "home")
+        await wait_until(pilot, lambda: "OFFREADY" in screen_text(pane), what="DECCKM off")
+        assert "^[OA^[OH" in screen_text(pane)
+        assert not emulator.app_cursor_keys
+        await pilot.press("up")
+        await wait_until(pilot, lambda: "^[[A" in screen_text(pane).split("OFFREADY")[-1])
+        await app.shutdown_manager()
+
+
+async def test_paste_plain_and_bracketed(tmp_path: Path) -> None:
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane()
+        await start_cat_v(pilot, pane)
+        app.post_message(events.Paste("ab\ncd"))
+        shown = await shown_after_ready(pilot, pane, "cd")
+        assert shown.endswith("ab^Mcd")  # no brackets: the child did not ask
+        await app.shutdown_manager()
+
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane()
+        await run(
+            pilot,
+            pane,
+            "printf '\\033[?2004h'; stty raw -echo opost; echo CAT''READY; cat -vT",
+            "CATREADY",
+        )
+        app.post_message(events.Paste("ab\ncd\x1b[201~rm x"))
+        shown = await shown_after_ready(pilot, pane, "[201~")
+        # wrapped, and the end marker smuggled inside the text is gone
+        assert shown.endswith("^[[200~ab^Mcdrm x^[[201~")
+        await app.shutdown_manager()
+
+
+async def test_mouse_reports_only_when_the_child_asks(tmp_path: Path) -> None:
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane()
+        await start_cat_v(pilot, pane)
+        # not asked: a click and the wheel send nothing
+        await pilot.click(pane, offset=(5, 3))
+        await terminal_input(pilot, "\x1b[<64;6;4M")
+        await pilot.press("x")
+        assert (await shown_after_ready(pilot, pane, "x")) == "x"
+        await app.shutdown_manager()
+
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane()
+        await run(
+            pilot,
+            pane,
+            "printf '\\033[?1000h\\033[?1006h'; stty raw -echo opost; echo CAT''READY; cat -vT",
+            "CATREADY",
+        )
+        emulator = pane.emulator
+        assert emulator is not None and emulator.mouse_mode == 1000 and emulator.mouse_sgr
+        await pilot.click(pane, offset=(5, 3))
+        await terminal_input(pilot, "\x1b[<64;6;4M\x1b[<65;6;4M")
+        await pilot.press("x")
+        shown = await shown_after_ready(pilot, pane, "x")
+        assert shown.endswith("^[[<0;6;4M^[[<0;6;4m^[[<64;6;4M^[[<65;6;4Mx")
+        assert pane.scrollback_offset == 0
+        await app.shutdown_manager()
+
+
+async def test_mouse_legacy_encoding_and_shift_bypass(tmp_path: Path) -> None:
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane()
+        await run(
+            pilot,
+            pane,
+            "printf '\\033[?1000h'; stty raw -echo opost; echo CAT''READY; cat -vT",
+            "CATREADY",
+        )
+        await pilot.click(pane, offset=(5, 3))
+        await pilot.click(pane, offset=(7, 1), shift=True)  # shift: the pane keeps it
+        await pilot.press("x")
+        shown = await shown_after_ready(pilot, pane, "x")
+        # CSI M, then button+32, col+33, row+33 (1-based +32): press then release
+        assert shown.endswith("^[[M &$^[[M#&$x")
+        await app.shutdown_manager()
