@@ -54,7 +54,10 @@ class PaneHeader(Widget):
         """Build the header, dropping parts right to left until it fits."""
         number = Text(f" {self.number} ", style="bold reverse")
         dot, dot_style = _DOTS[self.state]
-        label = self.state if self.state != "exited" else f"exited {self.exit_code}"
+        label: str = self.state
+        if self.state == "exited":
+            code = self.exit_code
+            label = "not started" if code is not None and code < 0 else f"exited {code}"
         status = Text.assemble((dot, dot_style), " ", (label, dot_style))
         parts: list[Text] = [number]
         if self.marked:
