@@ -223,7 +223,6 @@ class TerminalEmulator:
         self._tabs = set(range(8, cols, 8))
         self._autowrap = True
         self._insert = False
-        self._lnm = False
         self._origin = False
         self._charsets = ["B", "B"]
         self._shift = 0
@@ -231,7 +230,9 @@ class TerminalEmulator:
         self._saved: _Saved | None = None
         self._saved_alt: _Saved | None = None
         self._last_char: str | None = None
-        self._undo: tuple[int, str, StyleKey, tuple[str, StyleKey] | None] | None = None
+        self._undo: (
+            tuple[int, str, StyleKey, tuple[str, StyleKey] | None, tuple[int, int]] | None
+        ) = None
         self._last_pos = (0, 0)
         self._app_cursor = False
         self._app_keypad = False
@@ -466,9 +467,19 @@ class TerminalEmulator:
                     self._pending = rest
                     return
                 bad = _BAD_CSI.match(text, pos)
-                # A sequence cut short by a control: drop it, keep the control.
-                pos = bad.end() if bad else pos + 1
                 self._last_char = None
+                if bad is None:
+                    pos += 1  # a lone ESC before something invalid
+                    continue
+                cut = bad.end()
+                if cut < n and text[cut] < "\x20" and text[cut] not in "\x18\x1a\x1b":
+                    # A C0 control inside a CSI is executed, and the CSI goes on.
+                    self._control(text[cut])
+                    text = text[pos:cut] + text[cut + 1 :]
+                    pos, n = 0, len(text)
+                    next_try = 0
+                    continue
+                pos = cut  # cancelled by CAN, SUB, ESC or a bad byte
                 continue
             pos = m.end()
             kind = m.lastindex
@@ -709,7 +720,8 @@ class TerminalEmulator:
         # In insert mode, the cell the shorter write would have pushed there.
         at = x if self._insert else cols - 1
         old = " " if at + 1 < cols and c[at + 1] == "" else c[at]
-        self._undo = (y, old, s[at], left)
+        prev = (y, cols - 2) if x < cols - 1 else self._last_pos
+        self._undo = (y, old, s[at], left, prev)
 
     def _prev_cell(self) -> tuple[int, int] | None:
         """The cell a zero-width character would attach to: the last one
@@ -775,7 +787,7 @@ class TerminalEmulator:
             or self._x != x
         ):
             return  # no record of the cell before: keep the character narrow
-        _, old_c, old_s, left = undo
+        _, old_c, old_s, left, self._last_pos = undo
         c, s = self._chars[y], self._styles[y]
         c[x], s[x] = old_c, old_s
         if left is not None:
@@ -860,7 +872,8 @@ class TerminalEmulator:
         cols = self._cols
         blank = self._blank_style()
         chars, styles = self._chars, self._styles
-        keep = history and top == 0 and bottom == self._rows - 1 and not self._alt and self._sb_max
+        # As tmux does, the top line of any scrolled region goes to history.
+        keep = history and not self._alt and self._sb_max
         for _ in range(n):
             c = chars.pop(top)
             s = styles.pop(top)
@@ -982,24 +995,29 @@ class TerminalEmulator:
     def _erase_display(self, mode: int) -> None:
         rows, cols = self._rows, self._cols
         if mode == 0:
-            self._erase(self._y, self._x, cols)
+            self._erase(self._y, self._xe(), cols)
             for y in range(self._y + 1, rows):
                 self._erase(y, 0, cols)
         elif mode == 1:
             for y in range(self._y):
                 self._erase(y, 0, cols)
-            self._erase(self._y, 0, self._x + 1)
+            self._erase(self._y, 0, self._xe() + 1)
         elif mode == 2:
             for y in range(rows):
                 self._erase(y, 0, cols)
         elif mode == 3:
             self._scrollback.clear()
 
+    def _xe(self) -> int:
+        """The cursor column as tmux counts it: one past the end while a wrap
+        is pending, so erasing "from the cursor" then spares the last cell."""
+        return self._x + 1 if self._wrap_pending else self._x
+
     def _erase_line(self, mode: int) -> None:
         if mode == 0:
-            self._erase(self._y, self._x, self._cols)
+            self._erase(self._y, self._xe(), self._cols)
         elif mode == 1:
-            self._erase(self._y, 0, self._x + 1)
+            self._erase(self._y, 0, self._xe() + 1)
         elif mode == 2:
             self._erase(self._y, 0, self._cols)
 
@@ -1070,8 +1088,6 @@ class TerminalEmulator:
         self._last_char = None
         o = ord(ch)
         if o == 10 or o == 11 or o == 12:
-            if self._lnm:
-                self._x = 0
             self._wrap_pending = False
             self._linefeed()
         elif o == 13:
@@ -1083,7 +1099,8 @@ class TerminalEmulator:
             elif self._x > 0:
                 self._x -= 1
         elif o == 9:
-            self._tab_forward(1)
+            if not self._wrap_pending:
+                self._tab_forward(1)
         elif o == 7:
             self.bell_count += 1
         elif o == 14:
@@ -1169,7 +1186,7 @@ class TerminalEmulator:
             self._x = min(self._x + max(_int(params, 1), 1), self._cols - 1)
             self._wrap_pending = False
         elif final == "D":
-            self._x = max(self._x - max(_int(params, 1), 1), 0)
+            self._x = max(self._xe() - max(_int(params, 1), 1), 0)
             self._wrap_pending = False
         elif final == "E":
             self._move_y(max(_int(params, 1), 1))
@@ -1194,14 +1211,14 @@ class TerminalEmulator:
         elif final == "M":
             self._delete_lines(max(_int(params, 1), 1))
         elif final == "@":
-            self._wrap_pending = False
-            self._insert_blanks(max(_int(params, 1), 1))
+            if not self._wrap_pending:
+                self._insert_blanks(max(_int(params, 1), 1))
         elif final == "P":
-            self._wrap_pending = False
-            self._delete_chars(max(_int(params, 1), 1))
+            if not self._wrap_pending:
+                self._delete_chars(max(_int(params, 1), 1))
         elif final == "X":
             n = max(_int(params, 1), 1)
-            self._erase(self._y, self._x, self._x + n)
+            self._erase(self._y, self._xe(), self._xe() + n)
         elif final == "S":
             if ";" not in params:
                 self._scroll_up(max(_int(params, 1), 1))
@@ -1240,8 +1257,6 @@ class TerminalEmulator:
             for mode in _params(params, -1):
                 if mode == 4:
                     self._insert = on
-                elif mode == 20:
-                    self._lnm = on
         elif final == "c":
             if _int(params, 0) == 0:
                 self._reply("\x1b[?62;22c")
@@ -1278,7 +1293,7 @@ class TerminalEmulator:
             self._reply(f"\x1b[?{mode};{state}$y")
         elif lead == "" and inter == "$" and final == "p":
             mode = _int(params, 0)
-            state = {4: 1 if self._insert else 2, 20: 1 if self._lnm else 2}.get(mode, 0)
+            state = {4: 1 if self._insert else 2, 20: 2}.get(mode, 0)
             self._reply(f"\x1b[{mode};{state}$y")
         elif lead == ">" and not inter:
             if final == "c":

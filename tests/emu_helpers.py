@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -11,6 +12,8 @@ import uuid
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from pyte.charsets import VT100_MAP
 
 from synk_tui.emulator import TerminalEmulator
 
@@ -98,6 +101,9 @@ class TmuxPane:
                 ["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=20
             )
             self._started = False
+            # tmux 3.3a leaves its socket file behind after kill-server.
+            tmpdir = os.environ.get("TMUX_TMPDIR") or "/tmp"
+            Path(tmpdir, f"tmux-{os.getuid()}", self.socket).unlink(missing_ok=True)
         shutil.rmtree(self._dir, ignore_errors=True)
 
     def replay(self, data: bytes, timeout: float = 30.0) -> None:
@@ -126,8 +132,10 @@ class TmuxPane:
             time.sleep(0.01)
 
     def lines(self) -> list[str]:
-        out = self.tmux("capture-pane", "-p", "-t", self.target)
-        rows = out.split("\n")[: self.rows]
+        """The visible rows as text; line-drawing (ACS) cells as drawn, not as
+        the ASCII letters plain ``capture-pane -p`` prints for them."""
+        out = self.tmux("capture-pane", "-p", "-e", "-t", self.target)
+        rows = [_plain(r) for r in out.split("\n")[: self.rows]]
         rows += [""] * (self.rows - len(rows))
         return [r.rstrip(" ") for r in rows]
 
@@ -139,5 +147,18 @@ class TmuxPane:
         return [r.rstrip(" ") for r in out.split("\n")[:size]]
 
     def cursor(self) -> tuple[int, int]:
+        """(x, y); tmux puts x one past the last column while a wrap is pending,
+        synk keeps it on the last column (as xterm does): normalised here."""
         x, y = self.tmux("display", "-p", "-t", self.target, "#{cursor_x} #{cursor_y}").split()
-        return int(x), int(y)
+        return min(int(x), self.cols - 1), int(y)
+
+
+_SGR = re.compile(r"\x1b\[[0-9;:]*m")
+_ACS = re.compile(r"\x0e([^\x0f]*)\x0f?")
+_ACS_TABLE = {i: VT100_MAP[i] for i in range(0x5F, 0x7F)}
+
+
+def _plain(row: str) -> str:
+    """A ``capture-pane -e`` row without SGR, with SO...SI spans as line drawing."""
+    row = _SGR.sub("", row)
+    return _ACS.sub(lambda m: m.group(1).translate(_ACS_TABLE), row)

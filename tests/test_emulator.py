@@ -200,7 +200,8 @@ def test_scroll_up_down_and_region() -> None:
     assert e.lines() == ["", "3", "4", "5", ""]
     e.feed(b"\x1b[2;4r\x1b[4;1H\n")
     assert e.lines() == ["", "4", "5", "", ""]
-    assert e.scrollback_lines() == ["1", "2"]
+    # As in tmux, the line scrolled off the top of a region goes to history.
+    assert e.scrollback_lines() == ["1", "2", "3"]
 
 
 def test_insert_delete_lines_and_chars() -> None:
