@@ -317,3 +317,18 @@ async def test_flood_next_door_does_not_starve_the_focused_echo(tmp_path: Path) 
         assert time.monotonic() - started < 5
         flood.send("\x03")
         await app.shutdown_manager()
+
+
+async def test_background_pane_repaints_are_coalesced_but_never_lost(tmp_path: Path) -> None:
+    """An unfocused pane repaints at most every `background_frame`, and its
+    last state is always drawn once the output stops."""
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        background = await app.open_pane(CountingPane, focus=False)
+        focused = await app.open_pane()
+        assert isinstance(background, CountingPane) and focused.has_focus
+        background.send("for i in $(seq 1 40); do echo line-$i; sleep 0.005; done\r")
+        await wait_until(pilot, lambda: "line-40" in background.drawn_rows(), what="last line")
+        await settle(pilot, 0.2)
+        assert background.drawn_rows()[: len(screen_rows(background))] == screen_rows(background)
+        await app.shutdown_manager()

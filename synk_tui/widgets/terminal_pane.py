@@ -66,6 +66,16 @@ SYNC_POLL = 0.02
 """How often a held repaint checks whether the frame ended."""
 RESIZE_DEBOUNCE = 0.05
 """A burst of size changes (a drag, a reflow) reaches the PTY as one resize."""
+BACKGROUND_FRAME = 0.05
+"""Shortest time between two repaints of a pane that does not have focus.
+
+While several panes flood, repainting them all at Textual's 60 fps costs
+more than a frame (12 full panes: ~20 ms of compositing on the target
+machine) and the focused pane's echo waits behind it. Background panes at
+20 fps still look live, and the focused pane is repainted at once."""
+STRIP_CACHE_SIZE = 512
+"""Rendered rows kept by content: scrolling output shifts rows, so most rows
+of the next frame were already rendered (at another y) in this one."""
 WHEEL_LINES = 3
 """Lines per wheel notch, in the scrollback and as arrows in the alternate screen."""
 
@@ -205,6 +215,9 @@ class TerminalPane(Widget, can_focus=True):
     sync_timeout: ClassVar[float] = SYNC_TIMEOUT
     """Longest a repaint is held for a synchronized-output frame (seconds)."""
 
+    background_frame: ClassVar[float] = BACKGROUND_FRAME
+    """Shortest time between repaints while the pane does not have focus (seconds)."""
+
     scrollback_offset: reactive[int] = reactive(0, init=False)
     """Lines the view is scrolled back from live output (0 is live)."""
 
@@ -288,6 +301,9 @@ class TerminalPane(Widget, can_focus=True):
         self.manager = manager
         self.session_id = session_id
         self._styles: dict[StyleKey, Style] = {}
+        self._strips: dict[tuple[tuple[str, StyleKey], ...], Strip] = {}
+        self._painted_at = 0.0
+        self._paint_timer: Timer | None = None
         self._base_style: Style | None = None
         self._shown = False
         self._size_sent: tuple[int, int] | None = None
@@ -334,6 +350,16 @@ class TerminalPane(Widget, can_focus=True):
         emulator = self.emulator
         if emulator is None:
             return
+        if self._paint_timer is not None:
+            if not self.has_focus:
+                return  # a repaint is already due: this update joins it
+            self._paint_timer.stop()
+            self._paint_timer = None
+        elif not self.has_focus:
+            wait = self._painted_at + self.background_frame - time.monotonic()
+            if wait > 0:
+                self._paint_timer = self.set_timer(wait, self._background_paint)
+                return
         if emulator.synchronized:
             now = time.monotonic()
             if self._sync_since is None:
@@ -520,6 +546,7 @@ class TerminalPane(Widget, can_focus=True):
         """CSS changed: the default colours (and so every cached Style) may have."""
         super().notify_style_update()
         self._styles.clear()
+        self._strips.clear()
         self._base_style = None
 
     def _set_visible(self, visible: bool) -> None:
@@ -711,6 +738,10 @@ class TerminalPane(Widget, can_focus=True):
 
     # -- painting ------------------------------------------------------------------
 
+    def _background_paint(self) -> None:
+        self._paint_timer = None
+        self.screen_updated()
+
     def _sync_poll(self) -> None:
         self._sync_timer = None
         self.screen_updated()
@@ -746,6 +777,7 @@ class TerminalPane(Widget, can_focus=True):
 
     def _repaint_changes(self, emulator: TerminalEmulator) -> None:
         """Refresh the rows that changed since the last repaint, and only them."""
+        self._painted_at = time.monotonic()
         dirty = emulator.take_dirty()
         self._post_status_changes(emulator)
         width, height = self.size
@@ -807,10 +839,17 @@ class TerminalPane(Widget, can_focus=True):
         if index >= emulator.rows or index < -emulator.scrollback_len:
             strip = Strip.blank(width, base)
         else:
-            style = self._style
-            segments = [Segment(text, style(key)) for text, key in emulator.row_runs(index)]
-            strip = Strip(segments, emulator.cols if index >= 0 else None)
-            strip = strip.adjust_cell_length(width, base)
+            runs = tuple(emulator.row_runs(index))
+            cached = self._strips.get(runs)
+            if cached is None or cached.cell_length != width:
+                style = self._style
+                segments = [Segment(text, style(key)) for text, key in runs]
+                cached = Strip(segments, emulator.cols if index >= 0 else None)
+                cached = cached.adjust_cell_length(width, base)
+                if len(self._strips) >= STRIP_CACHE_SIZE:
+                    self._strips.clear()
+                self._strips[runs] = cached
+            strip = cached
         columns = self._selection_columns(index, width)
         if columns is not None:
             selection = self.get_component_rich_style("terminal-pane--selection", partial=True)
