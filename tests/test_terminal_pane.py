@@ -326,7 +326,8 @@ async def test_background_pane_repaints_are_coalesced_but_never_lost(tmp_path: P
     async with app.run_test(size=(120, 30)) as pilot:
         background = await app.open_pane(CountingPane, focus=False)
         focused = await app.open_pane()
-        assert isinstance(background, CountingPane) and focused.has_focus
+        assert isinstance(background, CountingPane)
+        await wait_until(pilot, lambda: focused.has_focus and not background.has_focus)
         background.send("for i in $(seq 1 40); do echo line-$i; sleep 0.005; done\r")
         await wait_until(pilot, lambda: "line-40" in background.drawn_rows(), what="last line")
         await settle(pilot, 0.2)
