@@ -191,3 +191,50 @@ async def test_mouse_legacy_encoding_and_shift_bypass(tmp_path: Path) -> None:
         # CSI M, then button+32, col+33, row+33 (1-based +32): press then release
         assert shown.endswith("^[[M &$^[[M#&$x")
         await app.shutdown_manager()
+
+
+async def test_shift_page_keys_scroll_in_main_screen_and_reach_alt_screen_programs(
+    tmp_path: Path,
+) -> None:
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane()
+        await start_cat_v(pilot, pane)
+        await pilot.press("shift+pageup", "shift+pagedown", "x")
+        assert await shown_after_ready(pilot, pane, "x") == "x"  # kept by the pane, as xterm
+        await app.shutdown_manager()
+
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane()
+        await run(
+            pilot,
+            pane,
+            "printf '\\033[?1049h'; stty raw -echo opost; echo CAT''READY; cat -vT",
+            "CATREADY",
+        )
+        await pilot.press("shift+pageup", "shift+pagedown", "x")
+        shown = await shown_after_ready(pilot, pane, "x")
+        assert shown.endswith("^[[5;2~^[[6;2~x")
+        assert pane.scrollback_offset == 0
+        await app.shutdown_manager()
+
+
+async def test_wheel_in_alt_screen_sends_arrows_when_mouse_is_not_captured(
+    tmp_path: Path,
+) -> None:
+    """What xterm's alternateScroll does, so less and man scroll with the wheel."""
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane()
+        await run(
+            pilot,
+            pane,
+            "printf '\\033[?1049h\\033[?1h'; stty raw -echo opost; echo CAT''READY; cat -vT",
+            "CATREADY",
+        )
+        await terminal_input(pilot, "\x1b[<64;5;5M", "\x1b[<65;5;5M")
+        await pilot.press("x")
+        shown = await shown_after_ready(pilot, pane, "x")
+        assert shown.endswith("^[OA^[OA^[OA^[OB^[OB^[OBx")  # DECCKM is on: SS3 arrows
+        await app.shutdown_manager()

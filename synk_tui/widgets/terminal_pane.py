@@ -561,8 +561,10 @@ class TerminalPane(Widget, can_focus=True):
         key = event.key
         if emulator is None:
             return
-        can_scroll = not emulator.alt_screen and emulator.scrollback_len > 0
-        if key in ("shift+pageup", "shift+pagedown") and can_scroll:
+        if key in ("shift+pageup", "shift+pagedown") and not emulator.alt_screen:
+            # The pane's own, as in xterm (even with no scrollback yet, so the
+            # shell never sees a key it would print as junk); in the alternate
+            # screen there is no scrollback and the program gets the key.
             return  # bubbles to our BINDINGS
         event.stop()
         event.prevent_default()
