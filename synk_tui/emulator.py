@@ -30,7 +30,7 @@ import base64
 import codecs
 import re
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import unquote, urlparse
 
 from pyte.charsets import VT100_MAP
@@ -88,6 +88,9 @@ _STRING_END = re.compile(r"[\x07\x18\x1a\x1b]")
 # What a bulk-skipped stretch may contain (see the module docstring).
 _NOT_SIMPLE = re.compile(r"[\x00-\x06\x0e-\x1a\x1c-\x1f\x7f-\x9f]|\x1b(?!\[[0-9;:]*[mKXGCD`@Pa])")
 _SGR_ANY = re.compile(r"\x1b\[([0-9;:]*)m")
+_SGR_SPLIT = re.compile(r"\x1b\[([0-9;:]*)m")
+# Lines of printable ASCII and SGR, each ending in CRLF.
+_STYLED_LINES = re.compile(r"(?:(?:\x1b\[[0-9;:]*+m|[\x20-\x7e]++)*+\r\n)+")
 _LF_CHARS = "\n\x0b\x0c"
 
 _PLAIN_LINES: dict[int, re.Pattern[str]] = {}
@@ -369,7 +372,7 @@ class TerminalEmulator:
         if not self._sb_max or -index > len(self._scrollback):
             raise IndexError(index)
         row = self._scrollback[index]
-        runs = [(row, DEFAULT_STYLE)] if isinstance(row, str) else list(row)
+        runs = ([(row, DEFAULT_STYLE)] if row else []) if isinstance(row, str) else list(row)
         return _crop_runs(runs, self._cols)
 
     def resize(self, cols: int, rows: int) -> None:
@@ -454,7 +457,6 @@ class TerminalEmulator:
         match = _TOKEN.match
         draw = self._draw
         sgr = self._sgr
-        sgr_cache = _SGR_CACHE
         bulk_min = 2 * (self._sb_max + 2 * self._rows) + 64
         next_try = 0  # the bulk skip looks at each simple stretch once
         while pos < n:
@@ -486,15 +488,7 @@ class TerminalEmulator:
             if kind == 1:
                 draw(m.group(1))
             elif kind == 2:
-                key = (self._style, m.group(2))
-                got = sgr_cache.get(key)
-                if got is None:
-                    sgr(m.group(2))
-                    if len(sgr_cache) > 4096:
-                        sgr_cache.clear()
-                    sgr_cache[key] = (self._fg, self._bg, self._attrs, self._style)
-                else:
-                    self._fg, self._bg, self._attrs, self._style = got
+                sgr(m.group(2))
                 self._last_char = None
             elif kind == 3:
                 self._x = 0
@@ -586,30 +580,83 @@ class TerminalEmulator:
         return cut, end + 1
 
     def _plain_lines(self, text: str, pos: int) -> int:
-        """Put whole ``ASCII CRLF`` lines straight into rows and scrollback.
+        """Put whole lines of ASCII and SGR straight into rows and scrollback.
 
-        Called right after a line feed with the cursor at column 0. Exact only
-        when each line lands on a fresh blank bottom row with default style.
+        Called right after a line feed with the cursor at column 0. Exact when
+        each line fits the width and lands on a fresh blank bottom row, which
+        holds while the cursor is at the bottom of a full-screen region.
         """
         rows, cols = self._rows, self._cols
         if (
             self._y != rows - 1
-            or self._style is not DEFAULT_STYLE
             or self._charset_table is not None
             or self._insert
             or self._alt
             or not self._bulk_ok()
         ):
             return pos
-        m = _plain_lines_re(cols).match(text, pos)
+        last_c, last_s = self._chars[-1], self._styles[-1]
+        blank = last_s[0]
+        if last_c.count(" ") != cols or last_s.count(blank) != cols:
+            return pos
+        if self._style is DEFAULT_STYLE and blank is DEFAULT_STYLE:
+            m = _plain_lines_re(cols).match(text, pos)
+            if m is not None:
+                lines = text[pos : m.end()].split("\r\n")
+                lines.pop()  # the empty string after the last CRLF
+                if " \r\n" in text[pos : m.end()]:
+                    lines = [line.rstrip(" ") for line in lines]
+                self._shift_in([(line, len(line), None) for line in lines[-rows:]], lines)
+                return m.end()
+        m = _STYLED_LINES.match(text, pos)
         if m is None:
             return pos
-        last_c, last_s = self._chars[-1], self._styles[-1]
-        if last_c.count(" ") != cols or last_s.count(DEFAULT_STYLE) != cols:
+        done = pos
+        made: list[tuple[list[tuple[str, StyleKey]], int, StyleKey]] = []
+        sgr = self._sgr
+        for line in text[pos : m.end()].split("\r\n")[:-1]:
+            saved = (self._fg, self._bg, self._attrs, self._style)
+            parts = _SGR_SPLIT.split(line)
+            style = self._style
+            segs: list[tuple[str, StyleKey]] = []
+            width = 0
+            for j, part in enumerate(parts):
+                if j & 1:
+                    sgr(part)
+                    style = self._style
+                elif part:
+                    width += len(part)
+                    if segs and segs[-1][1] is style:
+                        segs[-1] = (segs[-1][0] + part, style)
+                    else:
+                        segs.append((part, style))
+            if width > cols:
+                self._fg, self._bg, self._attrs, self._style = saved
+                break
+            made.append((segs, width, blank))
+            done += len(line) + 2
+            blank = self._blank_style()  # what the scroll at this CRLF fills with
+        if not made:
             return pos
-        lines = text[pos : m.end()].split("\r\n")
-        lines.pop()  # the empty string after the last CRLF
-        k = len(lines)
+        entries = [_line_row(segs, w, b, cols) for segs, w, b in made]
+        self._shift_in(made[-rows:], entries)
+        self._chars[-1] = [" "] * cols
+        self._styles[-1] = [blank] * cols
+        return done
+
+    def _shift_in(
+        self,
+        last: Sequence[tuple[str | list[tuple[str, StyleKey]], int, StyleKey | None]],
+        entries: Sequence[ScrollbackRow],
+    ) -> None:
+        """Scroll k = len(entries) finished lines through the bottom row.
+
+        ``entries`` are the lines as scrollback rows, ``last`` the final (at
+        most ``rows``) lines as (text or runs, width, blank style) to rebuild
+        as screen rows. The bottom row stays the blank one it was.
+        """
+        rows, cols = self._rows, self._cols
+        k = len(entries)
         chars, styles = self._chars, self._styles
         old = rows - 1  # rows above the blank bottom row, scrolled up first
         if self._sb_max:
@@ -618,18 +665,32 @@ class TerminalEmulator:
                 push(chars[i], styles[i])
             if k > old:
                 start = max(0, k - old - self._sb_max)
-                self._scrollback.extend([s.rstrip(" ") for s in lines[start : k - old]])
+                self._scrollback.extend(entries[start : k - old])
+        built_c: list[list[str]] = []
+        built_s: list[list[StyleKey]] = []
+        for content, width, blank in last[-old:] if old else []:
+            if isinstance(content, str):
+                built_c.append(list(content.ljust(cols)))
+                built_s.append([DEFAULT_STYLE] * cols)
+                continue
+            c: list[str] = []
+            s: list[StyleKey] = []
+            for seg, style in content:
+                c.extend(seg)
+                s.extend([style] * len(seg))
+            c.extend([" "] * (cols - width))
+            s.extend([blank or DEFAULT_STYLE] * (cols - width))
+            built_c.append(c)
+            built_s.append(s)
         if k >= old:
-            new_c = [list(s.ljust(cols)) for s in lines[k - old :]]
-            new_s = [[DEFAULT_STYLE] * cols for _ in range(old)]
+            new_c, new_s = built_c, built_s
         else:
-            new_c = chars[k:old] + [list(s.ljust(cols)) for s in lines]
-            new_s = styles[k:old] + [[DEFAULT_STYLE] * cols for _ in range(k)]
-        new_c.append(last_c)
-        new_s.append(last_s)
+            new_c = chars[k:old] + built_c
+            new_s = styles[k:old] + built_s
+        new_c.append(chars[-1])
+        new_s.append(styles[-1])
         self._chars, self._styles = new_c, new_s
         self._all_dirty = True
-        return m.end()
 
     # ------------------------------------------------------------------ draw
 
@@ -1415,61 +1476,20 @@ class TerminalEmulator:
         self._style = _intern((fg, bg, attrs))
 
     def _sgr(self, params: str) -> None:
-        """Apply one SGR sequence; colon sub-parameters and junk are tolerated."""
-        fg, bg, attrs = self._fg, self._bg, self._attrs
-        if not params:
-            self._set_style(-1, -1, 0)
-            return
-        parts = params.split(";")
-        i = 0
-        n = len(parts)
-        while i < n:
-            part = parts[i]
-            i += 1
-            if ":" in part:
-                sub = part.split(":")
-                head = _int(sub[0], 0)
-                if head in (38, 48, 58):
-                    color = _colon_color(sub[1:])
-                    if head == 38 and color is not None:
-                        fg = color
-                    elif head == 48 and color is not None:
-                        bg = color
-                elif head == 4:
-                    style = _int(sub[1], 1) if len(sub) > 1 else 1
-                    attrs = attrs | ATTR_UNDERLINE if style else attrs & ~ATTR_UNDERLINE
-                continue
-            if not part:
-                code = 0
-            elif part.isdigit():
-                code = int(part)
-            else:
-                continue
-            if code == 0:
-                fg, bg, attrs = -1, -1, 0
-            elif 30 <= code <= 37:
-                fg = code - 30
-            elif 40 <= code <= 47:
-                bg = code - 40
-            elif code == 38 or code == 48 or code == 58:
-                color, i = _semicolon_color(parts, i)
-                if code == 38 and color is not None:
-                    fg = color
-                elif code == 48 and color is not None:
-                    bg = color
-            elif code == 39:
-                fg = -1
-            elif code == 49:
-                bg = -1
-            elif 90 <= code <= 97:
-                fg = code - 82
-            elif 100 <= code <= 107:
-                bg = code - 92
-            elif code in _SGR_ON:
-                attrs |= _SGR_ON[code]
-            elif code in _SGR_OFF:
-                attrs &= ~_SGR_OFF[code]
-        self._set_style(fg, bg, attrs)
+        """Apply one SGR sequence (compiled once per distinct parameter string)."""
+        op = _SGR_OPS.get(params)
+        if op is None:
+            op = _compile_sgr(params)
+        fg, bg, keep, add = op
+        if fg is None:
+            fg = self._fg
+        if bg is None:
+            bg = self._bg
+        attrs = (self._attrs & keep) | add
+        self._fg, self._bg, self._attrs = fg, bg, attrs
+        key = (fg, bg, attrs)
+        style = _STYLES.get(key)
+        self._style = style if style is not None else _intern(key)
 
     # --------------------------------------------------------------- strings
 
@@ -1563,7 +1583,75 @@ _SGR_OFF = {
     29: ATTR_STRIKE,
     55: ATTR_OVERLINE,
 }
-_SGR_CACHE: dict[tuple[StyleKey, str], tuple[int, int, int, StyleKey]] = {}
+_SGR_OPS: dict[str, tuple[int | None, int | None, int, int]] = {}
+
+
+def _compile_sgr(params: str) -> tuple[int | None, int | None, int, int]:
+    """An SGR sequence as (fg or None, bg or None, attrs kept mask, attrs added).
+
+    Colon sub-parameters and junk are tolerated.
+    """
+    fg: int | None = None
+    bg: int | None = None
+    keep, add = -1, 0
+    parts = params.split(";")
+    i = 0
+    n = len(parts)
+    while i < n:
+        part = parts[i]
+        i += 1
+        if ":" in part:
+            sub = part.split(":")
+            head = _int(sub[0], 0)
+            if head in (38, 48, 58):
+                color = _colon_color(sub[1:])
+                if head == 38 and color is not None:
+                    fg = color
+                elif head == 48 and color is not None:
+                    bg = color
+            elif head == 4:
+                if len(sub) < 2 or _int(sub[1], 1):
+                    add |= ATTR_UNDERLINE
+                else:
+                    keep &= ~ATTR_UNDERLINE
+                    add &= ~ATTR_UNDERLINE
+            continue
+        if not part:
+            code = 0
+        elif part.isdigit():
+            code = int(part)
+        else:
+            continue
+        if code == 0:
+            fg, bg, keep, add = -1, -1, 0, 0
+        elif 30 <= code <= 37:
+            fg = code - 30
+        elif 40 <= code <= 47:
+            bg = code - 40
+        elif code == 38 or code == 48 or code == 58:
+            color, i = _semicolon_color(parts, i)
+            if code == 38 and color is not None:
+                fg = color
+            elif code == 48 and color is not None:
+                bg = color
+        elif code == 39:
+            fg = -1
+        elif code == 49:
+            bg = -1
+        elif 90 <= code <= 97:
+            fg = code - 82
+        elif 100 <= code <= 107:
+            bg = code - 92
+        elif code in _SGR_ON:
+            add |= _SGR_ON[code]
+        elif code in _SGR_OFF:
+            keep &= ~_SGR_OFF[code]
+            add &= ~_SGR_OFF[code]
+    if len(_SGR_OPS) > 20_000:
+        _SGR_OPS.clear()
+    op = (fg, bg, keep, add)
+    _SGR_OPS[params] = op
+    return op
 
 
 def _semicolon_color(parts: list[str], i: int) -> tuple[int | None, int]:
@@ -1637,14 +1725,33 @@ def _compact(c: list[str], s: list[StyleKey]) -> ScrollbackRow:
     if s.count(DEFAULT_STYLE) == len(s):
         text = "".join(c).rstrip(" ")
         return _fix_zwj(c).rstrip(" ") if _ZWJ in text else text
-    runs = _runs(c, s)
-    # Trailing default blanks carry nothing.
+    return _compact_runs(_runs(c, s))
+
+
+def _line_row(
+    segs: list[tuple[str, StyleKey]], width: int, blank: StyleKey, cols: int
+) -> ScrollbackRow:
+    """The scrollback row of an ASCII line written on a blank row."""
+    runs = list(segs)
+    if width < cols:
+        pad = " " * (cols - width)
+        if runs and runs[-1][1] is blank:
+            runs[-1] = (runs[-1][0] + pad, blank)
+        else:
+            runs.append((pad, blank))
+    return _compact_runs(runs)
+
+
+def _compact_runs(runs: list[tuple[str, StyleKey]]) -> ScrollbackRow:
+    """Runs without trailing default blanks; one default run becomes a string."""
     while runs and runs[-1][1] is DEFAULT_STYLE:
         text = runs[-1][0].rstrip(" ")
         if text:
             runs[-1] = (text, DEFAULT_STYLE)
             break
         runs.pop()
+    if not runs:
+        return ""
     if len(runs) == 1 and runs[0][1] is DEFAULT_STYLE:
         return runs[0][0]
     return tuple(runs)
