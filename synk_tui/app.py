@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import time
 from typing import ClassVar
@@ -72,6 +73,23 @@ _BINDING_IDS: dict[str, str] = {
     "quit": "grid.quit",
 }
 """`[keys]` setting -> the id of the binding it rebinds."""
+
+
+def detach_from_terminal() -> None:
+    """Point stdin/stdout/stderr at /dev/null: the terminal hung up.
+
+    Writes to a hung-up terminal fail (EIO) and would kill Textual's writer
+    thread, leaving the event loop blocked on its full queue; to /dev/null
+    they succeed, so the loop stays free to end the sessions.
+    """
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+    except OSError:
+        return
+    for fd in (0, 1, 2):
+        with contextlib.suppress(OSError):
+            os.dup2(null, fd)
+    os.close(null)
 
 
 def focus_now(widget: Widget) -> None:
@@ -179,7 +197,22 @@ class SynkApp(App[None], inherit_bindings=False):
         """Shut the sessions down, then exit with 128+signum."""
         if signum == signal.SIGHUP:
             self.hangup = True
+            detach_from_terminal()
+            self.run_worker(self._hangup_exit(), group="quit", exclusive=True)
+            return
         self.run_worker(self.quit_now(128 + signum), group="quit", exclusive=True)
+
+    async def _hangup_exit(self) -> None:
+        """The terminal is gone: end every session, then leave without tearing down.
+
+        Textual's teardown writes to the terminal through a bounded queue and
+        a writer thread; with the terminal gone that can block for ever (seen
+        with tmux kill-server), so once no child is left the process exits.
+        """
+        try:
+            await self.shutdown_services()
+        finally:
+            os._exit(128 + signal.SIGHUP)
 
     async def shutdown_services(self) -> None:
         """End every session and the pool; safe to call more than once."""

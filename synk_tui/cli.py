@@ -143,7 +143,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         app.run()
     except OSError:
-        # The terminal went away (SIGHUP) while Textual restored it; the
-        # sessions were already shut down by the app.
+        # The terminal went away while Textual restored it.
         return 129 if app.hangup else 1
+    finally:
+        # Last resort if the app died before its own shutdown: no child survives synk.
+        app.manager.kill_all_now()
     return app.return_code or 0
