@@ -1,39 +1,46 @@
-"""The git branch of a directory, read from `.git/HEAD` (no subprocess)."""
+"""The git branch of a directory, read from `.git/HEAD` (no subprocess).
+
+Plain `os.path` calls keep this cheap: it runs on every session start.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 
-def find_git_dir(path: str | Path) -> Path | None:
-    """The git directory governing `path` (handles worktrees' `.git` files)."""
-    current = Path(path).resolve()
-    for directory in (current, *current.parents):
-        dot_git = directory / ".git"
-        if dot_git.is_dir():
-            return dot_git
-        if dot_git.is_file():
-            try:
-                text = dot_git.read_text(encoding="utf-8").strip()
-            except OSError:
-                return None
-            if text.startswith("gitdir:"):
-                target = Path(text.removeprefix("gitdir:").strip())
-                return target if target.is_absolute() else (directory / target).resolve()
-            return None
-    return None
-
-
-def current_branch(path: str | Path) -> str | None:
-    """The checked-out branch, a short commit id when detached, or None outside git."""
-    git_dir = find_git_dir(path)
-    if git_dir is None:
-        return None
+def _read(path: str) -> str | None:
     try:
-        head = (git_dir / "HEAD").read_text(encoding="utf-8").strip()
+        with open(path, encoding="utf-8") as file:
+            return file.read().strip()
     except OSError:
         return None
+
+
+def find_git_dir(path: str) -> str | None:
+    """The git directory governing `path` (handles worktrees' `.git` files)."""
+    directory = os.path.abspath(path)
+    while True:
+        dot_git = os.path.join(directory, ".git")
+        if os.path.isdir(dot_git):
+            return dot_git
+        if os.path.isfile(dot_git):
+            text = _read(dot_git) or ""
+            if not text.startswith("gitdir:"):
+                return None
+            target = text.removeprefix("gitdir:").strip()
+            return os.path.normpath(os.path.join(directory, target))
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def current_branch(path: str) -> str | None:
+    """The checked-out branch, a short commit id when detached, or None outside git."""
+    git_dir = find_git_dir(path)
+    head = _read(os.path.join(git_dir, "HEAD")) if git_dir else None
+    if not head:
+        return None
     if head.startswith("ref:"):
-        ref = head.removeprefix("ref:").strip()
-        return ref.removeprefix("refs/heads/")
-    return head[:7] or None
+        return head.removeprefix("ref:").strip().removeprefix("refs/heads/")
+    return head[:7]

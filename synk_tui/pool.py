@@ -138,6 +138,22 @@ class PooledPty:
         self.last_output_at = time.monotonic()
         self.exited = False
         self._waiters: list[asyncio.Event] = []
+        self._marker: bytes | None = None
+        self._claimed: asyncio.Future[bytes] | None = None
+        self._on_ready: Callable[[bytes], None] | None = None
+
+    def expect_marker(
+        self,
+        marker: bytes,
+        claimed: asyncio.Future[bytes],
+        on_ready: Callable[[bytes], None] | None,
+    ) -> None:
+        """When `marker` shows up, stop reading and hand the rest over at once.
+
+        `on_ready(rest)` runs inside the read callback itself, so the new
+        owner starts reading in the same loop iteration (no task hops).
+        """
+        self._marker, self._claimed, self._on_ready = marker, claimed, on_ready
 
     def start_buffering(self) -> None:
         """Collect the shell's output (while the pool owns it)."""
@@ -154,9 +170,30 @@ class PooledPty:
             self.process.set_reader(None)
         elif data:
             self.output += data
+            self.last_output_at = time.monotonic()
+            if self._marker is not None and self._take_marker():
+                return
             if len(self.output) > 1 << 16:  # only the tail matters here
                 del self.output[: -(1 << 15)]
-            self.last_output_at = time.monotonic()
+        self._wake()
+
+    def _take_marker(self) -> bool:
+        assert self._marker is not None and self._claimed is not None
+        index = self.output.find(self._marker)
+        if index < 0:
+            return False
+        rest = bytes(self.output[index + len(self._marker) :])
+        self.output.clear()
+        self.stop_buffering()
+        self._marker = None
+        if not self._claimed.done():
+            self._claimed.set_result(rest)
+        if self._on_ready is not None:
+            self._on_ready(rest)
+        self._wake()
+        return True
+
+    def _wake(self) -> None:
         for waiter in self._waiters:
             waiter.set()
 
@@ -174,6 +211,16 @@ class PooledPty:
     def age(self) -> float:
         """Seconds since the shell was spawned."""
         return time.monotonic() - self.process.started_at
+
+
+@dataclass
+class PendingClaim:
+    """A shell taken for a session whose setup is still running."""
+
+    process: PtyProcess
+    pooled: bool
+    task: asyncio.Future[bytes]
+    """Completes with the output after the setup, or raises PoolError."""
 
 
 @dataclass
@@ -233,6 +280,55 @@ class ProcessPool:
             await asyncio.sleep(0.005)
         return True
 
+    def claim_nowait(
+        self,
+        *,
+        working_dir: str,
+        env: Mapping[str, str] | None = None,
+        exec_argv: Sequence[str] | None = None,
+        cols: int = 80,
+        rows: int = 24,
+        typeahead: bytes = b"",
+        on_ready: Callable[[bytes], None] | None = None,
+    ) -> PendingClaim:
+        """Take a shell and type its setup now; `PendingClaim.task` completes it.
+
+        Takes the oldest idle shell, or spawns one when none is idle (typing
+        the setup ahead instead of waiting for its prompt). Anything written
+        to the process from now on is typeahead: the shell reads it once the
+        setup has run and echoes it after the new prompt. `on_ready(rest)`
+        is called with the output after the setup as soon as it arrives.
+        Raises at once MaxSessionsError at `max_active`, PoolError when no
+        shell can start.
+        """
+        if self._closed:
+            raise PoolError("The shell pool is shut down")
+        if len(self._active) >= self.config.max_active:
+            raise MaxSessionsError(self.config.max_active)
+        line, marker = build_setup_line(working_dir, env or {}, exec_argv)
+        shell: PooledPty | None = None
+        while self._idle and shell is None:
+            shell = self._idle.popleft()
+            if shell.exited or not shell.process.alive:
+                self._spawn_task(self._kill(shell))
+                shell = None
+        pooled = shell is not None
+        if shell is None:
+            shell = self._spawn_shell(warming=False)
+        shell.state = PtyState.ACTIVE
+        self._active[shell.process.pid] = shell
+        self._post_status()
+        self._schedule_refill()
+        shell.process.resize(cols, rows)
+        if pooled:
+            shell.output.clear()
+        claimed: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        shell.expect_marker(marker, claimed, on_ready)
+        shell.process.write(line + typeahead)
+        resend = b"" if pooled else line + typeahead
+        task = asyncio.ensure_future(self._finish_claim(shell, claimed, pooled, resend))
+        return PendingClaim(shell.process, pooled, task)
+
     async def claim(
         self,
         *,
@@ -241,51 +337,55 @@ class ProcessPool:
         exec_argv: Sequence[str] | None = None,
         cols: int = 80,
         rows: int = 24,
+        typeahead: bytes = b"",
     ) -> ClaimedPty:
-        """A shell in `working_dir` with `env` set, running `exec_argv` if given.
+        """`claim_nowait` and wait for the setup to finish (see there)."""
+        pending = self.claim_nowait(
+            working_dir=working_dir,
+            env=env,
+            exec_argv=exec_argv,
+            cols=cols,
+            rows=rows,
+            typeahead=typeahead,
+        )
+        return ClaimedPty(pending.process, await pending.task, pending.pooled)
 
-        Takes the oldest idle shell, or spawns one when none is idle. Raises
-        MaxSessionsError at `max_active` and PoolError when no shell starts.
+    async def _finish_claim(
+        self, shell: PooledPty, claimed: asyncio.Future[bytes], pooled: bool, resend: bytes
+    ) -> bytes:
+        """Watch over a claim: the output after the setup, or PoolError.
+
+        With `resend` (a shell spawned on demand, typed ahead while it
+        started), a shell that sits at its prompt for `quiet_time` without
+        the marker has discarded what was typed and gets it once more.
         """
-        if self._closed:
-            raise PoolError("The shell pool is shut down")
-        if len(self._active) >= self.config.max_active:
-            raise MaxSessionsError(self.config.max_active)
-        line, marker = build_setup_line(working_dir, env or {}, exec_argv)
-        pooled = bool(self._idle)
-        while True:
-            if self._idle:
-                shell = self._idle.popleft()
-                if shell.exited or not shell.process.alive:
-                    self._spawn_task(shell.process.terminate(0.1))
-                    continue
-            else:
-                shell = await self._spawn_ready(on_demand=True)
-            break
-        shell.state = PtyState.ACTIVE
-        self._active[shell.process.pid] = shell
-        self._post_status()
-        self._schedule_refill()
+        timeout = self.config.setup_timeout if pooled else self.config.warm_timeout
+        deadline = time.monotonic() + timeout
         try:
-            shell.process.resize(cols, rows)
-            shell.output.clear()
-            shell.process.write(line)
-            rest = await self._wait_marker(shell, marker, self.config.setup_timeout)
+            while not claimed.done():
+                now = time.monotonic()
+                if now >= deadline or shell.exited:
+                    break
+                wait = deadline - now
+                if resend and shell.output:
+                    quiet = now - shell.last_output_at
+                    if quiet >= self.config.quiet_time and self._at_prompt(shell):
+                        shell.process.write(resend)
+                        resend = b""
+                    else:
+                        wait = min(wait, max(self.config.quiet_time - quiet, 0.01))
+                await shell.wait_output(wait)
         except BaseException:
             self._active.pop(shell.process.pid, None)
             await self._kill(shell)
             raise
-        if rest is None:
-            self._active.pop(shell.process.pid, None)
-            tail = last_line(bytes(shell.output))
-            await self._kill(shell)
-            raise PoolError(
-                f"The shell did not run synk's setup within {self.config.setup_timeout:g}s"
-                + (f" (last output: {tail!r})" if tail else "")
-            )
-        shell.stop_buffering()
-        shell.output.clear()
-        return ClaimedPty(shell.process, rest, pooled)
+        if claimed.done():
+            return claimed.result()
+        self._active.pop(shell.process.pid, None)
+        error = self._startup_error(shell, self.config.setup_timeout if pooled else None)
+        await self._kill(shell)
+        self._post_status()
+        raise error
 
     async def release(self, process: PtyProcess, *, recycle: bool) -> None:
         """Take a claimed shell back: recycle a healthy plain shell, else end it."""
@@ -355,7 +455,7 @@ class ProcessPool:
         if self._closed:
             return
         try:
-            shell = await self._spawn_ready(on_demand=False)
+            shell = await self._spawn_warm()
         except PoolError as error:
             self._warm_failures += 1
             if self._warm_failures >= self.config.max_warm_failures:
@@ -376,8 +476,8 @@ class ProcessPool:
         self._idle.append(shell)
         self._post_status()
 
-    async def _spawn_ready(self, *, on_demand: bool) -> PooledPty:
-        """Spawn a shell and wait for its prompt, or raise PoolError."""
+    def _spawn_shell(self, *, warming: bool) -> PooledPty:
+        """Start a shell on a new PTY and collect its output; PoolError if it can't."""
         config = self.config
         if shutil.which(config.shell) is None:
             raise PoolError(f"Cannot start the shell {config.shell!r}: not found or not executable")
@@ -392,29 +492,40 @@ class ProcessPool:
         except OSError as error:
             raise PoolError(f"Cannot start the shell {config.shell!r}: {error.strerror}") from None
         shell = PooledPty(process)
-        if not on_demand:
+        if warming:
             self._warming.add(shell)
         self._post_status()
         shell.start_buffering()
+        return shell
+
+    def _startup_error(self, shell: PooledPty, setup_timeout: float | None) -> PoolError:
+        """Say why a shell is not usable, with the last thing it printed."""
+        config = self.config
+        tail = last_line(bytes(shell.output))
+        if shell.exited or not shell.process.alive:
+            why = f"exited (code {shell.process.poll()}) before showing a prompt"
+        elif setup_timeout is not None:
+            why = f"did not run synk's setup within {setup_timeout:g}s"
+        else:
+            why = f"showed no prompt within {config.warm_timeout:g}s"
+        detail = f" (last output: {tail!r})" if tail else " (no output)"
+        return PoolError(f"The shell {config.shell!r} {why}{detail}")
+
+    async def _spawn_warm(self) -> PooledPty:
+        """Spawn a shell and wait for its prompt, or raise PoolError."""
+        shell = self._spawn_shell(warming=True)
         try:
-            ready = await self._wait_prompt(shell, config.warm_timeout)
+            ready = await self._wait_prompt(shell, self.config.warm_timeout)
         except BaseException:
             self._warming.discard(shell)
             await self._kill(shell)
             raise
         self._warming.discard(shell)
         if not ready:
-            tail = last_line(bytes(shell.output))
-            if shell.exited or not process.alive:
-                why = f"exited (code {process.poll()}) before showing a prompt"
-            else:
-                why = f"showed no prompt within {config.warm_timeout:g}s"
+            error = self._startup_error(shell, None)
             await self._kill(shell)
             self._post_status()
-            raise PoolError(
-                f"The shell {config.shell!r} {why}"
-                + (f" (last output: {tail!r})" if tail else " (no output)")
-            )
+            raise error
         return shell
 
     async def _wait_prompt(self, shell: PooledPty, timeout: float) -> bool:
@@ -428,9 +539,7 @@ class ProcessPool:
             now = time.monotonic()
             if shell.output:
                 quiet = now - shell.last_output_at
-                line = last_line(bytes(shell.output))
-                matched = bool(self._prompt.search(line) or GENERIC_PROMPT.search(line))
-                need = config.settle_time if matched else config.quiet_time
+                need = config.settle_time if self._at_prompt(shell) else config.quiet_time
                 if quiet >= need:
                     return True
                 wait = need - quiet
@@ -451,6 +560,10 @@ class ProcessPool:
             if remaining <= 0 or shell.exited:
                 return None
             await shell.wait_output(remaining)
+
+    def _at_prompt(self, shell: PooledPty) -> bool:
+        line = last_line(bytes(shell.output))
+        return bool(self._prompt.search(line) or GENERIC_PROMPT.search(line))
 
     # -- recycling and ending ------------------------------------------------
 

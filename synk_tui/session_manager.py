@@ -45,7 +45,7 @@ from synk_tui.events import (
     SessionReady,
 )
 from synk_tui.git import current_branch
-from synk_tui.pool import ProcessPool, validate_env
+from synk_tui.pool import PendingClaim, ProcessPool, validate_env
 from synk_tui.pty_process import PtyProcess
 
 __all__ = [
@@ -138,7 +138,6 @@ class _Session:
         self.start_task: asyncio.Task[None] | None = None
         self.backlog = bytearray()
         self.pending_output = bytearray()
-        self.pending_input = bytearray()
         self.screen_changed = False
         self.reading_paused = False
         self.exit_code: int | None = None
@@ -235,10 +234,6 @@ class SessionManager:
             created_at=time.time(),
             args=agent_args,
         )
-        session = _Session(info, TerminalEmulator(cols, rows, self.scrollback))
-        session.emulator.on_reply = lambda data: self._reply(session, data)
-        session.emulator.on_clipboard = functools.partial(self._clipboard, session_id)
-        self._sessions[session_id] = session
         session_env = {
             "SYNK_SESSION": str(session_id),
             "SYNK_PROJECT": project,
@@ -246,43 +241,54 @@ class SessionManager:
             "COLORTERM": "truecolor",
             **extra_env,
         }
-        session.start_task = asyncio.ensure_future(self._start(session, session_env, exec_argv))
+        session = _Session(info, TerminalEmulator(cols, rows, self.scrollback))
+        session.emulator.on_reply = functools.partial(self._reply, session)
+        session.emulator.on_clipboard = functools.partial(self._clipboard, session_id)
+        # Type the setup now, so text written from here on follows it as typeahead.
+        pending = self.pool.claim_nowait(
+            working_dir=workdir,
+            env=session_env,
+            exec_argv=exec_argv,
+            cols=cols,
+            rows=rows,
+            on_ready=functools.partial(self._on_started, session),
+        )
+        session.process = pending.process
+        info.pid = pending.process.pid
+        self._sessions[session_id] = session
+        session.start_task = asyncio.ensure_future(self._watch_start(session, pending))
         return SessionCreated(session_id, pane_index)
 
-    async def _start(
-        self, session: _Session, env: dict[str, str], exec_argv: list[str] | None
-    ) -> None:
+    def _on_started(self, session: _Session, rest: bytes) -> None:
+        """The setup ran: from here on the output is the session's own."""
+        process = session.process
+        if process is None or session.info.session_id not in self._sessions:
+            return
         info = session.info
+        info.status = RUNNING
+        # The size may have changed while the shell was being set up.
+        process.resize(info.cols, info.rows)
+        process.set_reader(functools.partial(self._on_readable, session))
+        process.watch_exit(functools.partial(self._on_process_exit, session))
+        if rest:
+            self._ingest(session, rest)
+        session.ready.set()
+        self._post(SessionReady(info.session_id))
+
+    async def _watch_start(self, session: _Session, pending: PendingClaim) -> None:
+        """Report a session whose shell never finished starting."""
         try:
-            claimed = await self.pool.claim(
-                working_dir=info.working_dir,
-                env=env,
-                exec_argv=exec_argv,
-                cols=info.cols,
-                rows=info.rows,
-            )
+            await pending.task
+        except asyncio.CancelledError:
+            pending.task.cancel()
+            raise
         except SynkError as error:
+            info = session.info
             self._post(
                 AppError("session", f"Session {info.session_id} could not start: {error.message}")
             )
             session.exit_code = NOT_STARTED
             self._finish_exit(session)
-            return
-        process = claimed.process
-        session.process = process
-        info.pid = process.pid
-        info.status = RUNNING
-        # The size may have changed while the shell was being claimed.
-        process.resize(info.cols, info.rows)
-        process.set_reader(lambda: self._on_readable(session))
-        process.watch_exit(lambda code: self._on_process_exit(session, code))
-        if claimed.initial_output:
-            self._ingest(session, claimed.initial_output)
-        if session.pending_input:
-            process.write(bytes(session.pending_input))
-            session.pending_input.clear()
-        session.ready.set()
-        self._post(SessionReady(info.session_id))
 
     async def destroy(self, session_id: int) -> bool:
         """End a session and free its pane; False if it was already destroyed.
@@ -350,7 +356,7 @@ class SessionManager:
     # -- commands --------------------------------------------------------------
 
     def write(self, session_id: int, data: str | bytes) -> None:
-        """Send input to the session, in order; queued while it is starting."""
+        """Send input to the session, in order (typed ahead while it is starting)."""
         session = self._get(session_id)
         if session.exit_code is not None or session.info.status == EXITED:
             raise SessionExitedError(session_id, session.info.exit_code)
@@ -360,9 +366,8 @@ class SessionManager:
             payload = bytes(data)
         else:
             raise InvalidArgumentError("data must be text or bytes", "data")
-        if session.process is None:
-            session.pending_input += payload
-        else:
+        if session.process is not None:
+            # While the session starts this is typeahead behind the setup line.
             session.process.write(payload)
 
     def resize(self, session_id: int, cols: int, rows: int) -> None:
@@ -441,9 +446,15 @@ class SessionManager:
             self._ingest(session, data)
 
     def _ingest(self, session: _Session, data: bytes) -> None:
-        session.backlog += data
         session.pending_output += data
         session.info.last_output_at = time.time()
+        if self._parse_handle is None and len(data) <= CHUNK_BYTES and not session.backlog:
+            # Nothing else waits: parse a small read at once (keystroke echo latency).
+            session.emulator.feed(data)
+            session.screen_changed = True
+            self._schedule_flush()
+            return
+        session.backlog += data
         if (
             len(session.backlog) >= HIGH_WATER
             and not session.reading_paused

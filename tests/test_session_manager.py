@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from synk_tui.config import AgentSettings
+from synk_tui.errors import PoolError
 from synk_tui.events import (
     AppError,
     PoolStatus,
@@ -273,7 +274,7 @@ async def test_flood_is_complete_and_bounded(
         return "flood-done" in screen_text(manager, sid)
 
     await wait_for(done, 60, "the flood to finish")
-    await wait_for(lambda: b"flood-done" in log.output(sid).split(b"300000\r\n")[-1])
+    await wait_for(lambda: b"\nflood-done\r\n" in log.output(sid), what="all output posted")
     expected = "".join(f"{n}\r\n" for n in range(1, 300001)).encode()
     assert expected in log.output(sid), "every byte posted, in order"
     assert peak <= 8 * 1024 * 1024 + 1024 * 1024
@@ -392,13 +393,21 @@ async def test_failed_start_is_reported_and_harms_no_one(tmp_path: Path) -> None
     await manager.start()
     try:
         good = await started(manager, tmp_path)
+        # A shell that cannot even be spawned fails create() itself.
         manager.pool.config.shell = "/nonexistent/shell"
+        with pytest.raises(PoolError, match="Cannot start the shell"):
+            await manager.create(project_path=str(tmp_path))
+        # One that starts and dies during its start-up fails later, as an event.
+        manager.pool.config.shell = "/bin/bash"
+        (Path(manager.pool.config.env["HOME"]) / ".profile").write_text("exit 4\n")
         bad = (await manager.create(project_path=str(tmp_path))).session_id
         await wait_for(lambda: log.of(AppError), what="an AppError")
-        assert "could not start" in log.of(AppError)[0].message
+        message = log.of(AppError)[0].message
+        assert f"Session {bad} could not start" in message and "exited (code 4)" in message
         assert manager.info(bad).status == "exited"
         assert [e.exit_code for e in log.of(SessionExit) if e.session_id == bad] == [-1]
         manager.write(good, "echo still-fine\r")
         await wait_for(lambda: "still-fine" in screen_text(manager, good))
+        assert [i.session_id for i in manager.list()] == [good, bad]
     finally:
         await manager.shutdown()
