@@ -38,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from synk_tui.emulator import TerminalEmulator  # noqa: E402
+from synk_tui.emulator import TerminalEmulator
 
 COLS, ROWS = 80, 24
 MAX_BACKLOG = 4 << 20

@@ -126,6 +126,10 @@ def test_shortcuts_are_taken() -> None:
     assert calls["skip"] >= 1 and calls["plain"] >= 1
     assert e.lines() == ["996", "997", "998", "999", ""]
     assert e.scrollback_lines() == [str(i) for i in range(986, 996)]
+    calls["plain"] = 0
+    e.feed(b"".join(b"\x1b[3%dm%d\x1b[0m\r\n" % (i % 8, i) for i in range(30)))
+    assert calls["plain"] >= 1  # the styled-lines path
+    assert e.row_runs(-1) == [("25", (1, -1, 0))]
 
 
 def test_huge_backlog_is_fast() -> None:
