@@ -235,7 +235,9 @@ class SynkApp(App[None], inherit_bindings=False):
     async def before_quit(self) -> bool:
         """Hook run by the quit key before anything ends; False cancels the quit.
 
-        Persistence ("Save session for later?") plugs in here.
+        Persistence ("Save session for later?") plugs in here: it runs in a
+        worker, so it may `await self.push_screen_wait(ConfirmScreen(...))`
+        (True/False/None for y/n/Esc) and return False on Esc.
         """
         return True
 
@@ -341,12 +343,23 @@ class SynkApp(App[None], inherit_bindings=False):
         self.set_class(mode == "grid", "-grid-mode")
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
-        """Focus moved (key, click, dialog closed): follow it with mode and selection."""
-        widget = event.widget
+        """Focus moved (key, click, dialog closed): follow it with mode and selection.
+
+        The event may be stale (keys of one burst move focus synchronously,
+        several times), so the screen's current focus decides, not the event.
+        """
+        widget = self.screen.focused if self.screen is self.grid.screen else None
+        if widget is None:
+            return
+        chain = widget.ancestors_with_self
+        if self.command_bar.is_open and self.command_bar not in chain:
+            # Clicked away from an open command bar: it closes without sending.
+            self.command_bar.return_to = None
+            self.command_bar.close(sent=False)
         if widget is self.grid:
             self.mode = "grid"
             return
-        for ancestor in widget.ancestors_with_self:
+        for ancestor in chain:
             if isinstance(ancestor, SessionTile):
                 self.mode = "input"
                 self.grid.select(ancestor.session_id)
@@ -521,11 +534,13 @@ class SynkApp(App[None], inherit_bindings=False):
         self.set_timer(NOTE_SECONDS, clear)
 
     def on_command_bar_closed(self, event: CommandBar.Closed) -> None:
-        """Focus goes back to the pane that had it, in input mode."""
+        """Focus goes back to the pane that had it, in input mode (unless moved away)."""
         self.status_bar.broadcast = False
         origin = self.grid.tile(self._prompt_origin) if self._prompt_origin else None
         self._prompt_origin = None
-        self.enter_input_mode(origin)
+        focused = self.focused
+        if focused is None or focused is self.command_bar.input:
+            self.enter_input_mode(origin)
 
     # ---- grid messages -----------------------------------------------------
 

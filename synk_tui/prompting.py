@@ -117,7 +117,10 @@ class PromptHistory:
         self._cursor = 0
         self._draft = ""
         if path is not None:
-            self.entries = self._load(path)[-limit:]
+            entries = self._load(path)
+            self.entries = entries[-limit:]
+            if len(entries) > 2 * limit:
+                self._rewrite(path)
         self.reset()
 
     @staticmethod
@@ -136,6 +139,17 @@ class PromptHistory:
             if isinstance(value, str) and value:
                 entries.append(value)
         return entries
+
+    def _rewrite(self, path: Path) -> None:
+        """Keep the file from growing for ever: only the kept entries stay."""
+        temporary = path.with_name(path.name + ".tmp")
+        try:
+            temporary.write_text(
+                "".join(json.dumps(entry) + "\n" for entry in self.entries), encoding="utf-8"
+            )
+            temporary.replace(path)
+        except OSError:
+            temporary.unlink(missing_ok=True)
 
     def reset(self, draft: str = "") -> None:
         """Start a new recall walk from the newest entry."""

@@ -11,11 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual import events
+from textual.keys import _character_to_key
 from textual.widgets import OptionList
 
 from synk_tui.app import SynkApp
 from synk_tui.config import Config, load_config
 from synk_tui.screens import AgentPickerScreen, ConfirmScreen, HelpScreen
+from synk_tui.screens.help import key_table
 from synk_tui.widgets.terminal_pane import TerminalPane
 from tests.test_app_helpers import (
     drawn,
@@ -465,3 +468,88 @@ async def test_quit_by_textual_quit_action_also_ends_children(tmp_path: Path) ->
         pids = session_pids(app)
         await app.action_quit()
         await wait_until(pilot, lambda: none_alive(pids), what="children ended")
+
+
+async def test_textual_default_keys_reach_the_pane(tmp_path: Path) -> None:
+    """ctrl+q, ctrl+p, ctrl+c, escape and tab belong to the program in the pane."""
+    app = make_app(tmp_path, 1)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_ready(pilot, app, 1)
+        tile = app.grid.tiles[0]
+        await pilot.press(*"stty -ixon -isig; cat -v", "enter")
+        await pilot.pause(0.3)
+        await pilot.press("ctrl+q", "ctrl+p", "escape", "ctrl+c", "tab", "x", "enter")
+        await wait_until(
+            pilot,
+            lambda: lines(app, tile)[1:3] == ["^Q^P^[^C" + " " * 8 + "x"] * 2,
+            what=f"keys echoed by cat -v: {lines(app, tile)}",
+        )
+        assert app.is_running and app.mode == "input"
+
+
+async def test_keys_are_configurable(tmp_path: Path) -> None:
+    config = Config()
+    config.keys.prefix = "f2"
+    config.keys.zoom = "m"
+    config.keys.command_bar = "p"
+    app = make_app(tmp_path, 2, config=config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app, 2)
+        first = app.grid.tiles[0]
+        # the default prefix is now an ordinary key for the pane
+        await pilot.press("ctrl+backslash")
+        assert app.mode == "input"
+        await pilot.press("f2")
+        assert app.mode == "grid"
+        assert "f2 grid mode" not in app.status_bar.hints()
+        await pilot.press("z")
+        assert app.grid.zoomed_id is None
+        await pilot.press("m")
+        assert app.grid.zoomed_id == first.session_id
+        await pilot.press("m", "p", *"echo rebound", "enter")
+        await wait_line(pilot, app, first, "rebound")
+        await pilot.press("f2", "question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        assert isinstance(app.screen, HelpScreen)
+        assert key_table(app.screen.keys)[0][0] == "f2"
+
+
+async def test_clicking_a_pane_closes_an_open_command_bar(tmp_path: Path) -> None:
+    app = make_app(tmp_path, 2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app, 2)
+        second = app.grid.tiles[1]
+        await pilot.press("ctrl+backslash", "slash", *"echo never")
+        assert app.command_bar.is_open
+        await pilot.click(second.body, offset=(3, 3))
+        await wait_until(pilot, lambda: not app.command_bar.is_open, what="bar closed")
+        await wait_until(pilot, lambda: app.focused is second.body and app.mode == "input")
+        await pilot.pause(0.2)
+        assert all("never" not in screen(app, t) for t in app.grid.tiles)
+
+
+def type_burst(app: SynkApp, *keys: str) -> None:
+    """Queue keys the way the driver does for one read: all at once, no waiting."""
+    for key in keys:
+        if len(key) == 1:
+            app.post_message(events.Key(_character_to_key(key), key))
+        else:
+            character = {"enter": "\r", "escape": "\x1b", "ctrl+backslash": "\x1c"}.get(key)
+            app.post_message(events.Key(key, character))
+
+
+async def test_a_burst_of_keys_is_handled_in_order(tmp_path: Path) -> None:
+    """prefix, grid keys, a prompt, Enter and more typing, all in one read."""
+    app = make_app(tmp_path, 4)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app, 4)
+        tiles = app.grid.tiles
+        type_burst(app, "ctrl+backslash", "l", "b", *"@1,4 echo x-burst", "enter")
+        type_burst(app, *"echo y-burst", "enter")
+        await wait_line(pilot, app, tiles[0], "x-burst")
+        await wait_line(pilot, app, tiles[3], "x-burst")
+        # the keys after Enter went to the pane the bar was opened from
+        await wait_line(pilot, app, tiles[1], "y-burst")
+        assert "x-burst" not in screen(app, tiles[1])
+        assert all("y-burst" not in screen(app, t) for t in (tiles[0], tiles[2], tiles[3]))
+        assert app.mode == "input" and app.focused is tiles[1].body

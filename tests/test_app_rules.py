@@ -133,3 +133,10 @@ def test_history_limit(tmp_path: Path) -> None:
         history.add(str(n))
     assert history.entries == ["2", "3", "4"]
     assert PromptHistory(tmp_path / "h", limit=3).entries == ["2", "3", "4"]
+
+
+def test_history_file_is_compacted_when_it_grows(tmp_path: Path) -> None:
+    path = tmp_path / "h"
+    path.write_text("".join(f'"{n}"\n' for n in range(25)))
+    assert PromptHistory(path, limit=10).entries == [str(n) for n in range(15, 25)]
+    assert path.read_text().splitlines() == [f'"{n}"' for n in range(15, 25)]
