@@ -31,9 +31,11 @@ def settled(app: SynkApp, count: int) -> Any:
         bar = app.status_bar
         await wait_until(
             pilot,
-            lambda: all(t.header.state == "idle" for t in app.grid.tiles)
-            and bar.active == count
-            and bar.idle == app.pool.config.initial_pool_size,
+            lambda: (
+                all(t.header.state == "idle" for t in app.grid.tiles)
+                and bar.active == count
+                and bar.idle == app.pool.config.initial_pool_size
+            ),
             timeout=30,
             what="idle headers and a refilled pool",
         )
