@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import sys
 import time
 from typing import ClassVar
 
@@ -73,6 +74,15 @@ _BINDING_IDS: dict[str, str] = {
     "quit": "grid.quit",
 }
 """`[keys]` setting -> the id of the binding it rebinds."""
+
+
+def terminal_alive() -> bool:
+    """False once the terminal hung up (writes to it fail with EIO)."""
+    try:
+        os.write(sys.__stdout__.fileno() if sys.__stdout__ else 1, b"")
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def detach_from_terminal() -> None:
@@ -195,11 +205,13 @@ class SynkApp(App[None], inherit_bindings=False):
 
     def _on_signal(self, signum: int) -> None:
         """Shut the sessions down, then exit with 128+signum."""
-        if signum == signal.SIGHUP:
+        if signum == signal.SIGHUP and not terminal_alive():
             self.hangup = True
             detach_from_terminal()
             self.run_worker(self._hangup_exit(), group="quit", exclusive=True)
             return
+        # SIGTERM, or a SIGHUP sent by hand while the terminal still works:
+        # a normal exit, which also restores the terminal.
         self.run_worker(self.quit_now(128 + signum), group="quit", exclusive=True)
 
     async def _hangup_exit(self) -> None:

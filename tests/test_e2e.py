@@ -252,6 +252,7 @@ def test_type_broadcast_zoom_quit_and_nothing_is_left(
     synk.keys("q")
     poll(lambda: synk.exit_status() is not None, what="synk exited")
     assert synk.exit_status() == 0
+    assert synk.tmux("display-message", "-p", "-t", "0", "#{alternate_on}") == "0"
     poll(lambda: not any(alive(p) for p in processes), what="no process left")
 
 
@@ -265,15 +266,20 @@ def test_sighup_closing_the_terminal_leaves_nothing(synk_in_tmux: Callable[..., 
 
 def test_sigterm_leaves_nothing(synk_in_tmux: Callable[..., Synk]) -> None:
     synk, processes = start_four(synk_in_tmux)
+    assert synk.tmux("display-message", "-p", "-t", "0", "#{alternate_on}") == "1"
     os.kill(synk.pid, signal.SIGTERM)
     poll(lambda: synk.exit_status() is not None, what="synk exited")
     assert synk.exit_status() == 128 + signal.SIGTERM
+    # the terminal was given back: out of the alternate screen
+    assert synk.tmux("display-message", "-p", "-t", "0", "#{alternate_on}") == "0"
     poll(lambda: not any(alive(p) for p in processes), what="no process left")
 
 
 def test_sighup_to_synk_itself_leaves_nothing(synk_in_tmux: Callable[..., Synk]) -> None:
+    """A SIGHUP sent by hand while the terminal still works: a normal, clean exit."""
     synk, processes = start_four(synk_in_tmux)
     os.kill(synk.pid, signal.SIGHUP)
     poll(lambda: synk.exit_status() is not None, what="synk exited")
     assert synk.exit_status() == 128 + signal.SIGHUP
+    assert synk.tmux("display-message", "-p", "-t", "0", "#{alternate_on}") == "0"
     poll(lambda: not any(alive(p) for p in processes), what="no process left")
