@@ -553,3 +553,13 @@ async def test_a_burst_of_keys_is_handled_in_order(tmp_path: Path) -> None:
         assert "x-burst" not in screen(app, tiles[1])
         assert all("y-burst" not in screen(app, t) for t in (tiles[0], tiles[2], tiles[3]))
         assert app.mode == "input" and app.focused is tiles[1].body
+
+
+async def test_leaving_the_app_any_way_ends_every_child(tmp_path: Path) -> None:
+    """No quit key at all: the app's unmount still shuts the sessions down."""
+    app = make_app(tmp_path, 2)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_ready(pilot, app, 2)
+        pids = session_pids(app)
+        assert len(pids) == 2 and not none_alive(pids)
+    assert none_alive(pids)
