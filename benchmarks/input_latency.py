@@ -11,7 +11,7 @@ the way synk shows 12 sessions; the typed-into pane has focus (and so
 parsing priority). Benchmarks print numbers; no test asserts on them.
 
     python benchmarks/input_latency.py [--samples 200] [--flood-panes 11]
-        [--flood 'yes synk-flood-line'] [--size 240x72]
+        [--flood 'yes synk-flood-line' --flood-marker synk-flood-line] [--size 240x72]
 """
 
 from __future__ import annotations
@@ -155,7 +155,12 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--flood-panes", type=int, default=11)
-    parser.add_argument("--flood", default="yes synk-flood-line-0123456789-abcdefghijklmnop")
+    parser.add_argument(
+        "--flood",
+        default="seq -f 'flood line %g: the quick brown fox jumps over the lazy dog' 1 999999999",
+        help="the command each flooding pane runs (every line differs, like a build log)",
+    )
+    parser.add_argument("--flood-marker", default="flood line")
     parser.add_argument("--size", default="240x72", help="terminal size, WxH")
     args = parser.parse_args()
     width, height = (int(n) for n in args.size.lower().split("x"))
@@ -185,7 +190,7 @@ async def main() -> None:
             for pane in others:
                 pane.send(args.flood + "\r")
             for pane in others:
-                await wait_screen(pane, args.flood.split()[-1])
+                await wait_screen(pane, args.flood_marker)
             flood_rows = sum(p.rendered_rows for p in others)
             flood_started = time.perf_counter()
             flooded = await measure(app, typed, args.samples)

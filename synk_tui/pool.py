@@ -382,7 +382,7 @@ class ProcessPool:
         if claimed.done():
             return claimed.result()
         self._active.pop(shell.process.pid, None)
-        error = self._startup_error(shell, self.config.setup_timeout if pooled else None)
+        error = await self._startup_error(shell, self.config.setup_timeout if pooled else None)
         await self._kill(shell)
         self._post_status()
         raise error
@@ -498,10 +498,14 @@ class ProcessPool:
         shell.start_buffering()
         return shell
 
-    def _startup_error(self, shell: PooledPty, setup_timeout: float | None) -> PoolError:
+    async def _startup_error(self, shell: PooledPty, setup_timeout: float | None) -> PoolError:
         """Say why a shell is not usable, with the last thing it printed."""
         config = self.config
         tail = last_line(bytes(shell.output))
+        if shell.exited:  # end of output comes a moment before the exit status
+            deadline = time.monotonic() + 1.0
+            while shell.process.poll() is None and time.monotonic() < deadline:
+                await asyncio.sleep(0.005)
         if shell.exited or not shell.process.alive:
             why = f"exited (code {shell.process.poll()}) before showing a prompt"
         elif setup_timeout is not None:
@@ -522,7 +526,7 @@ class ProcessPool:
             raise
         self._warming.discard(shell)
         if not ready:
-            error = self._startup_error(shell, None)
+            error = await self._startup_error(shell, None)
             await self._kill(shell)
             self._post_status()
             raise error
