@@ -243,6 +243,8 @@ class ProcessPool:
         self._prompt = re.compile(self.config.prompt_pattern)
         self._idle: deque[PooledPty] = deque()
         self._warming: set[PooledPty] = set()
+        self._warms_scheduled = 0
+        """Warm-ups waiting out their stagger delay: spare shells not spawned yet."""
         self._recycling: set[PooledPty] = set()
         self._active: dict[int, PooledPty] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -444,14 +446,18 @@ class ProcessPool:
         self._refill_handle = None
         if self._closed or self._warming_stopped:
             return
-        spare = len(self._idle) + len(self._warming) + len(self._recycling)
+        spare = len(self._idle) + len(self._warming) + len(self._recycling) + self._warms_scheduled
         wanted = min(self.config.initial_pool_size, self.config.max_pool_size) - spare
         for index in range(max(0, wanted)):
+            self._warms_scheduled += 1
             self._spawn_task(self._warm_in_background(index * self.config.warmup_delay))
 
     async def _warm_in_background(self, delay: float) -> None:
-        if delay:
-            await asyncio.sleep(delay)
+        try:
+            if delay:
+                await asyncio.sleep(delay)
+        finally:
+            self._warms_scheduled -= 1
         if self._closed:
             return
         try:

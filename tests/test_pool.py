@@ -111,6 +111,24 @@ async def test_refills_after_a_claim(tmp_path: Path) -> None:
         await pool.shutdown()
 
 
+async def test_claim_during_the_warm_up_stagger_does_not_overfill(tmp_path: Path) -> None:
+    # the second warm-up waits out warmup_delay; a claim's refill in that
+    # window must count it, or the pool ends with more idle shells than asked
+    pool = ProcessPool(pool_config(tmp_path, warmup_delay=0.5))
+    await pool.start()
+    try:
+        claimed = await pool.claim(working_dir=str(tmp_path))
+        await wait_for(
+            lambda: pool._warms_scheduled == 0 and pool.status()[2] == sum(pool.status()[:2]),
+            10,
+            "every warm-up spawned and ready",
+        )
+        assert pool.status() == (2, 1, 3)
+        await pool.release(claimed.process, recycle=False)
+    finally:
+        await pool.shutdown()
+
+
 async def test_empty_pool_spawns_on_demand(tmp_path: Path) -> None:
     pool = ProcessPool(pool_config(tmp_path, initial_pool_size=0))
     await pool.start()

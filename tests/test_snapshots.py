@@ -29,16 +29,21 @@ def settled(app: SynkApp, count: int) -> Any:
     async def run_before(pilot: Pilot[Any]) -> None:
         await wait_ready(pilot, app, count, timeout=30)
         bar = app.status_bar
-        await wait_until(
-            pilot,
-            lambda: (
-                all(t.header.state == "idle" for t in app.grid.tiles)
-                and bar.active == count
-                and bar.idle == app.pool.config.initial_pool_size
-            ),
-            timeout=30,
-            what="idle headers and a refilled pool",
-        )
+        try:
+            await wait_until(
+                pilot,
+                lambda: (
+                    all(t.header.state == "idle" for t in app.grid.tiles)
+                    and bar.active == count
+                    and bar.idle == app.pool.config.initial_pool_size
+                ),
+                timeout=30,
+                what="idle headers and a refilled pool",
+            )
+        except AssertionError as error:
+            headers = [t.header.state for t in app.grid.tiles]
+            state = f"headers {headers}, bar {bar.render().plain!r}, pool {app.pool.status()}"
+            raise AssertionError(f"{error}: {state}") from None
         # nothing changes for a moment (no late redraw, no toast)
         last = None
         stable_since = time.monotonic()
