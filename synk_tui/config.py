@@ -60,11 +60,13 @@ class KeySettings:
 
 @dataclass
 class PersistenceSettings:
-    """The `[persistence]` section."""
+    """The `[persistence]` section: crash-recovery autosave and the question on quit."""
 
     autosave: bool = True
     autosave_interval: float = 30.0
+    """Seconds between autosaves to the crash-recovery file."""
     ask_on_quit: bool = True
+    """Ask "Save session for later?" when quitting with sessions open."""
 
 
 @dataclass
@@ -137,6 +139,13 @@ def parse_config(data: dict[str, Any], source: str = "config.toml") -> Config:
                 config.warnings.append(
                     f"{source}: {section_name}.{key}: {error}; using the default"
                 )
+    if config.persistence.autosave_interval <= 0:
+        default = PersistenceSettings().autosave_interval
+        config.warnings.append(
+            f"{source}: persistence.autosave_interval must be above 0 (seconds); "
+            f"using {default:g}"
+        )
+        config.persistence.autosave_interval = default
     return config
 
 

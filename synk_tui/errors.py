@@ -81,3 +81,54 @@ class PersistenceError(SynkError):
     """A saved workspace could not be written or read."""
 
     code = "persistence_error"
+
+    def __init__(self, message: str, path: object = None) -> None:
+        super().__init__(message)
+        self.path = path
+        """The file the problem is about, when there is one."""
+
+
+class WorkspaceNotFoundError(PersistenceError):
+    """No saved workspace has this name (or the file named does not exist)."""
+
+    code = "workspace_not_found"
+
+
+class CorruptWorkspaceError(PersistenceError):
+    """A saved file is not readable JSON, or not a synk workspace at all."""
+
+    code = "workspace_corrupt"
+
+
+class InvalidWorkspaceError(PersistenceError):
+    """A saved file is JSON but a field is missing or has the wrong type."""
+
+    code = "workspace_invalid"
+
+    def __init__(self, message: str, path: object = None, field: str | None = None) -> None:
+        super().__init__(message, path)
+        self.field = field
+
+
+class NewerWorkspaceError(PersistenceError):
+    """A saved file was written by a newer synk (a schema version this one cannot read)."""
+
+    code = "workspace_newer_version"
+
+
+class MissingDirectoryError(PersistenceError):
+    """A saved session's working or project directory no longer exists."""
+
+    code = "workspace_dir_missing"
+
+
+class SaveError(PersistenceError):
+    """Writing a workspace failed (full disk, read-only or unwritable directory)."""
+
+    code = "save_failed"
+
+
+class InvalidWorkspaceNameError(PersistenceError):
+    """A workspace name that cannot be a file name (empty, path separators...)."""
+
+    code = "invalid_workspace_name"

@@ -1,8 +1,10 @@
 """The command schema in its wire form: `await invoke(manager, name, args)`.
 
 Commands and their camelCase arguments are the seed's; each maps onto a
-plain async method of the SessionManager (or a registered extension such as
-persistence). Arguments are checked here, so a bad call raises
+plain async method of the SessionManager, or of the persistence service
+attached to it (`persistence.attach(manager, service)`: the app attaches its
+own, so saves see the grid and loads fill it; a bare manager gets one that
+works on its sessions alone). Arguments are checked here, so a bad call raises
 `InvalidArgumentError` naming the field instead of failing deep inside.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from synk_tui import persistence
 from synk_tui.errors import InvalidArgumentError
 from synk_tui.session_manager import SessionManager
 
@@ -56,6 +59,7 @@ async def _create(manager: SessionManager, args: Mapping[str, Any]) -> dict[str,
         cols=_arg(args, "cols", int, 80),
         rows=_arg(args, "rows", int, 24),
         args=agent_args,
+        pane_index=_arg(args, "paneIndex", int, None),
     )
     return {"sessionId": created.session_id, "paneIndex": created.pane_index}
 
@@ -76,12 +80,29 @@ async def _list(manager: SessionManager, args: Mapping[str, Any]) -> list[dict[s
     return [info.to_wire() for info in manager.list()]
 
 
+async def _save_session(manager: SessionManager, args: Mapping[str, Any]) -> dict[str, str]:
+    path = await persistence.service_for(manager).save(_arg(args, "name", str, None))
+    return {"savedPath": str(path)}
+
+
+async def _load_session(manager: SessionManager, args: Mapping[str, Any]) -> dict[str, Any]:
+    report = await persistence.service_for(manager).load(_arg(args, "path", str))
+    return report.to_wire()
+
+
+async def _list_saved(manager: SessionManager, args: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [entry.to_wire() for entry in persistence.service_for(manager).list_saved()]
+
+
 COMMANDS: dict[str, Handler] = {
     "session:create": _create,
     "session:destroy": _destroy,
     "session:write": _write,
     "session:resize": _resize,
     "session:list": _list,
+    "persistence:save_session": _save_session,
+    "persistence:load_session": _load_session,
+    "persistence:list_saved": _list_saved,
 }
 """Wire command name -> handler. Other modules add theirs with `register`."""
 

@@ -33,9 +33,14 @@ def sessions_dir() -> Path:
     return config_dir() / "sessions"
 
 
-def recovery_file() -> Path:
-    """The autosave written while synk runs and removed on a clean exit."""
-    return config_dir() / "recovery.json"
+def recovery_dir() -> Path:
+    """Crash-recovery autosaves, one per running synk; each is removed on a clean exit."""
+    return config_dir() / "recovery"
+
+
+def recovery_file(pid: int | None = None) -> Path:
+    """The autosave of process `pid` (default: this one)."""
+    return recovery_dir() / f"{os.getpid() if pid is None else pid}.json"
 
 
 def prompt_history_file() -> Path:

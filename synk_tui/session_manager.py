@@ -107,6 +107,8 @@ class SessionInfo:
     created_at: float
     last_output_at: float | None = None
     args: list[str] = field(default_factory=list)
+    env_names: list[str] = field(default_factory=list)
+    """Names of the extra environment variables given at create (never their values)."""
 
     def to_wire(self) -> dict[str, Any]:
         """camelCase keys, as the seed's `session:list` returns them."""
@@ -125,6 +127,7 @@ class SessionInfo:
             "createdAt": self.created_at,
             "lastOutputAt": self.last_output_at,
             "args": list(self.args),
+            "envNames": list(self.env_names),
         }
 
 
@@ -188,6 +191,7 @@ class SessionManager:
         cols: int = 80,
         rows: int = 24,
         args: Sequence[str] | None = None,
+        pane_index: int | None = None,
     ) -> SessionCreated:
         """Open a session; it is `starting` until its shell or agent is up.
 
@@ -214,11 +218,16 @@ class SessionManager:
         limit = self.pool.config.max_active
         if len(self._sessions) >= limit:
             raise MaxSessionsError(limit)
+        used = {s.info.pane_index for s in self._sessions.values()}
+        if pane_index is None:
+            pane_index = next(i for i in itertools.count() if i not in used)
+        elif isinstance(pane_index, bool) or not isinstance(pane_index, int) or pane_index < 0:
+            raise InvalidArgumentError(f"Bad pane index {pane_index!r}", "paneIndex")
+        elif pane_index in used:
+            raise InvalidArgumentError(f"Pane index {pane_index} is taken", "paneIndex")
 
         session_id = next(self._ids)
         self._last_id = session_id
-        used = {s.info.pane_index for s in self._sessions.values()}
-        pane_index = next(i for i in itertools.count() if i not in used)
         info = SessionInfo(
             session_id=session_id,
             pane_index=pane_index,
@@ -233,6 +242,7 @@ class SessionManager:
             rows=rows,
             created_at=time.time(),
             args=agent_args,
+            env_names=sorted(extra_env),
         )
         session_env = {
             "SYNK_SESSION": str(session_id),

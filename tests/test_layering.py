@@ -30,6 +30,7 @@ CORE = [
     "session_manager",
     "ipc",
     "events",
+    "persistence",
 ]
 FORBIDDEN = ("textual.widgets", "textual.widget", "textual.app", "textual.screen")
 FORBIDDEN_SYNK = ("synk_tui.widgets", "synk_tui.app", "synk_tui.screens", "synk_tui.cli")
