@@ -142,8 +142,7 @@ def parse_config(data: dict[str, Any], source: str = "config.toml") -> Config:
     if config.persistence.autosave_interval <= 0:
         default = PersistenceSettings().autosave_interval
         config.warnings.append(
-            f"{source}: persistence.autosave_interval must be above 0 (seconds); "
-            f"using {default:g}"
+            f"{source}: persistence.autosave_interval must be above 0 (seconds); using {default:g}"
         )
         config.persistence.autosave_interval = default
     return config
