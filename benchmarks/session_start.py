@@ -1,7 +1,8 @@
 """Create -> first command answered: pooled synk session, cold synk session, tmux.
 
 All three run the same login shell with the same HOME in one run, side by
-side, and the medians and ratios are printed. For tmux the clock stops when
+side (round-robin, each synk start on a pool at rest), and the medians and
+ratios are printed. For tmux the clock stops when
 the new window's shell has run the command (it writes to a FIFO the
 benchmark reads), which is a lower bound for tmux; for synk it stops when the
 answer is on the session's emulated screen.
@@ -28,69 +29,103 @@ from synk_tui.pool import PoolConfig, ProcessPool
 from synk_tui.session_manager import SessionManager
 
 
-async def synk_runs(runs: int, pooled: bool, home: str, workdir: str) -> list[float]:
-    """Seconds from create() to the command's answer on screen, per run."""
+async def open_manager(pooled: bool, home: str) -> SessionManager:
+    """A session manager on its own pool: warm shells, or none (every start cold)."""
     config = PoolConfig(
         shell="/bin/bash",
         env={"HOME": home},
         initial_pool_size=2 if pooled else 0,
+        recycle_enabled=pooled,
         max_pool_size=4,
     )
     manager = SessionManager(ProcessPool(config))
     await manager.start()
-    times: list[float] = []
+    return manager
+
+
+async def settle(manager: SessionManager) -> None:
+    """Until the pool is at rest: its warm shells idle, no warm-up or recycle
+    running (the state a person finds when they open a session)."""
+    pool = manager.pool
+    wanted = pool.config.initial_pool_size
+    while True:
+        idle, active, total = pool.status()
+        if idle >= wanted and idle + active == total:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)
+
+
+async def synk_run(manager: SessionManager, workdir: str, token: str) -> float:
+    """Seconds from create() to the command's answer on screen."""
+    await settle(manager)
+    start = time.perf_counter()
+    created = await manager.create(project_path=workdir)
+    manager.write(created.session_id, f"echo {token}\r")
+    screen = manager.screen(created.session_id)
+    while not any(line.startswith(token) for line in screen.lines()):
+        await asyncio.sleep(0)
+    elapsed = time.perf_counter() - start
+    await manager.destroy(created.session_id)
+    return elapsed
+
+
+class TmuxServer:
+    """A tmux server of its own, whose new windows answer through a FIFO."""
+
+    def __init__(self, home: str) -> None:
+        self.env = {**os.environ, "HOME": home}
+        self.env.pop("TMUX", None)
+        self.tmux = ["tmux", "-L", f"synk-bench-{os.getpid()}"]
+        subprocess.run(
+            [*self.tmux, "new-session", "-d", "-x", "80", "-y", "24"], env=self.env, check=True
+        )
+        self.fifo = Path(tempfile.mkdtemp()) / "answer"
+        os.mkfifo(self.fifo)
+
+    def run(self, workdir: str, token: str) -> float:
+        """Seconds from `tmux new-window` to the new shell having run a command."""
+        start = time.perf_counter()
+        pane = subprocess.run(
+            [*self.tmux, "new-window", "-P", "-F", "#{pane_id}", "-c", workdir, "bash -l -i"],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        subprocess.run(
+            [*self.tmux, "send-keys", "-t", pane, f"echo {token} > {self.fifo}", "Enter"],
+            env=self.env,
+            check=True,
+        )
+        with open(self.fifo) as reader:
+            answer = reader.read().strip()
+        elapsed = time.perf_counter() - start
+        assert answer == token, answer
+        subprocess.run([*self.tmux, "kill-window", "-t", pane], env=self.env, check=True)
+        return elapsed
+
+    def close(self) -> None:
+        subprocess.run([*self.tmux, "kill-server"], env=self.env, check=False)
+        shutil.rmtree(self.fifo.parent, ignore_errors=True)
+
+
+async def measure(runs: int, home: str, workdir: str) -> dict[str, list[float]]:
+    """Round-robin pooled, cold and tmux runs, so load on the machine hits all three."""
+    times: dict[str, list[float]] = {"pooled": [], "cold": [], "tmux": []}
+    pooled, cold = await open_manager(True, home), await open_manager(False, home)
+    tmux = TmuxServer(home)
     try:
         for run in range(runs):
-            if pooled:
-                await manager.pool.wait_idle(2)
             token = f"answer-{run}-{os.getpid()}"
-            start = time.perf_counter()
-            created = await manager.create(project_path=workdir)
-            manager.write(created.session_id, f"echo {token}\r")
-            screen = manager.screen(created.session_id)
-            while not any(line.startswith(token) for line in screen.lines()):
-                await asyncio.sleep(0)
-            times.append(time.perf_counter() - start)
-            await manager.destroy(created.session_id)
+            times["pooled"].append(await synk_run(pooled, workdir, token + "p"))
+            times["cold"].append(await synk_run(cold, workdir, token + "c"))
+            await asyncio.sleep(0.05)
+            times["tmux"].append(tmux.run(workdir, token + "t"))
     finally:
-        await manager.shutdown()
-    return times
-
-
-def tmux_runs(runs: int, home: str, workdir: str) -> list[float]:
-    """Seconds from `tmux new-window` to the new shell having run a command."""
-    socket = f"synk-bench-{os.getpid()}"
-    env = {**os.environ, "HOME": home}
-    env.pop("TMUX", None)
-    tmux = ["tmux", "-L", socket]
-    subprocess.run([*tmux, "new-session", "-d", "-x", "80", "-y", "24"], env=env, check=True)
-    fifo = Path(tempfile.mkdtemp()) / "answer"
-    os.mkfifo(fifo)
-    times: list[float] = []
-    try:
-        for run in range(runs):
-            token = f"answer-{run}"
-            start = time.perf_counter()
-            pane = subprocess.run(
-                [*tmux, "new-window", "-P", "-F", "#{pane_id}", "-c", workdir, "bash -l -i"],
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout.strip()
-            subprocess.run(
-                [*tmux, "send-keys", "-t", pane, f"echo {token} > {fifo}", "Enter"],
-                env=env,
-                check=True,
-            )
-            with open(fifo) as reader:
-                answer = reader.read().strip()
-            times.append(time.perf_counter() - start)
-            assert answer == token, answer
-            subprocess.run([*tmux, "kill-window", "-t", pane], env=env, check=True)
-    finally:
-        subprocess.run([*tmux, "kill-server"], env=env, check=False)
-        shutil.rmtree(fifo.parent, ignore_errors=True)
+        tmux.close()
+        await pooled.shutdown()
+        await cold.shutdown()
     return times
 
 
@@ -117,9 +152,8 @@ def main() -> None:
         Path(home, ".profile").write_text("PS1='bench$ '\n")
     print(f"session start: create -> first command answered ({options.runs} runs each)")
     print(f"shell: bash -l -i, HOME={home}")
-    pooled = asyncio.run(synk_runs(options.runs, True, home, workdir))
-    cold = asyncio.run(synk_runs(options.runs, False, home, workdir))
-    tmux = tmux_runs(options.runs, home, workdir)
+    times = asyncio.run(measure(options.runs, home, workdir))
+    pooled, cold, tmux = times["pooled"], times["cold"], times["tmux"]
     print(f"  synk pooled     {describe(pooled)}")
     print(f"  synk cold       {describe(cold)}")
     print(f"  tmux new-window {describe(tmux)}")

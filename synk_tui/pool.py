@@ -11,6 +11,11 @@ out of history (bash with ignorespace, which the pool asks for, zsh's
 hist_ignore_space, fish), and a marker printed at its end tells exactly where
 the setup's own echo ends. Everything before the marker is dropped, so the
 session starts on a clean screen with a fresh prompt (or the agent).
+
+A warm POSIX-family shell waits for that line "armed": sitting in the `read`
+builtin (`ARM_LINE`) rather than in its line editor, so the kernel's line
+discipline takes the setup line in one go instead of readline or zle
+processing it key by key (about a quarter of a pooled start).
 """
 
 from __future__ import annotations
@@ -50,6 +55,15 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 MARKER_PREFIX = b"\x1b]697;synk-ready;"
 """An OSC no terminal acts on; only the marker's printf output contains the
 ESC byte, the echo of the command line shows a backslash escape instead."""
+
+
+ARM_LINE = b' IFS= read -r __synk_setup; eval "unset __synk_setup; $__synk_setup"\r'
+"""Typed into an idle shell: it waits in `read`, and `eval`s the setup line."""
+ARMABLE_SHELLS = frozenset({"bash", "zsh", "sh", "dash", "ash", "ksh", "mksh"})
+"""Shells whose `read -r` and `eval` mean what ARM_LINE needs (fish's don't)."""
+CANONICAL_LINE_MAX = 4000
+"""A canonical-mode tty line holds 4095 bytes; longer setup lines go to the
+shell's own line editor instead (an empty line ends the armed `read` first)."""
 
 
 class PtyState(enum.Enum):
@@ -137,6 +151,8 @@ class PooledPty:
         self.output = bytearray()
         self.last_output_at = time.monotonic()
         self.exited = False
+        self.armed = False
+        """Waiting in `read` for the setup line (see ARM_LINE)."""
         self._waiters: list[asyncio.Event] = []
         self._marker: bytes | None = None
         self._claimed: asyncio.Future[bytes] | None = None
@@ -326,6 +342,9 @@ class ProcessPool:
             shell.output.clear()
         claimed: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         shell.expect_marker(marker, claimed, on_ready)
+        if shell.armed and len(line) > CANONICAL_LINE_MAX:
+            line = b"\r" + line  # end the armed read empty; the editor takes the line
+        shell.armed = False
         shell.process.write(line + typeahead)
         resend = b"" if pooled else line + typeahead
         task = asyncio.ensure_future(self._finish_claim(shell, claimed, pooled, resend))
@@ -478,9 +497,7 @@ class ProcessPool:
                 self._schedule_refill()
             return
         self._warm_failures = 0
-        shell.state = PtyState.IDLE
-        self._idle.append(shell)
-        self._post_status()
+        self._make_idle(shell)
 
     def _spawn_shell(self, *, warming: bool) -> PooledPty:
         """Start a shell on a new PTY and collect its output; PoolError if it can't."""
@@ -602,12 +619,19 @@ class ProcessPool:
             raise
         self._recycling.discard(shell)
         if healthy and not self._closed:
-            shell.state = PtyState.IDLE
-            self._idle.append(shell)
-            self._post_status()
+            self._make_idle(shell)
         else:
             await self._kill(shell)
             self._post_status()
+
+    def _make_idle(self, shell: PooledPty) -> None:
+        """A shell at its prompt joins the idle queue, armed where it can be."""
+        if os.path.basename(self.config.shell) in ARMABLE_SHELLS:
+            shell.process.write(ARM_LINE)
+            shell.armed = True
+        shell.state = PtyState.IDLE
+        self._idle.append(shell)
+        self._post_status()
 
     async def _kill(self, shell: PooledPty) -> None:
         shell.state = PtyState.DEAD
@@ -651,7 +675,7 @@ def validate_env(env: Mapping[str, str]) -> None:
             raise InvalidArgumentError(f"Invalid environment variable name {name!r}", "env")
         if not isinstance(value, str):
             raise InvalidArgumentError(f"Environment variable {name} must be a string", "env")
-        if any(ord(ch) < 32 and ch != "\t" for ch in value):
+        if any((ord(ch) < 32 and ch != "\t") or ch == "\x7f" for ch in value):
             raise InvalidArgumentError(
                 f"Environment variable {name} holds a control character", "env"
             )

@@ -86,13 +86,39 @@ async def test_claim_is_fifo_sets_up_and_hides_the_setup(tmp_path: Path) -> None
         assert b"synk-ready" not in claimed.initial_output
         assert b"cd " not in claimed.initial_output
         collector = Collector(claimed.process)
-        claimed.process.write(b'echo "[$PWD|$SYNK_SESSION|$QUOTED|$TERM|$COLORTERM]"; history\r')
+        claimed.process.write(
+            b'echo "[$PWD|$SYNK_SESSION|$QUOTED|$TERM|$COLORTERM|${__synk_setup-unset}]"; history\r'
+        )
         await collector.until(b"]\r\n")
         out = await collector.until(b"test$ ")
-        assert f"[{workdir}|7|it's $HOME|xterm-256color|truecolor]".encode() in out
-        assert b"synk-ready" not in out  # not in shell history either
+        assert f"[{workdir}|7|it's $HOME|xterm-256color|truecolor|unset]".encode() in out
+        # neither the setup nor the armed read is in shell history: ours is its only entry
+        assert b"    1  echo" in out and b"    2  " not in out
         await pool.release(claimed.process, recycle=False)
         await wait_for(lambda: not alive(claimed.process.pid), 5, "the shell to end")
+    finally:
+        await pool.shutdown()
+
+
+@pytest.mark.parametrize("value_size", [10, 6000], ids=["short", "longer-than-a-tty-line"])
+async def test_armed_shell_takes_any_setup_and_a_new_size(tmp_path: Path, value_size: int) -> None:
+    # idle bash waits in `read` for its setup line; one longer than a
+    # canonical tty line (4095 bytes) must still arrive whole, via readline
+    pool = ProcessPool(pool_config(tmp_path, initial_pool_size=1))
+    await pool.start()
+    try:
+        assert await pool.wait_idle(1)
+        assert pool._idle[0].armed
+        value = "v" * value_size
+        claimed = await pool.claim(working_dir=str(tmp_path), env={"BIG": value}, cols=97, rows=31)
+        assert claimed.pooled
+        collector = Collector(claimed.process)
+        claimed.process.write(b'echo "size=$(stty size) len=${#BIG}"\r')
+        out = await collector.until(b"len=")
+        out = await collector.until(b"test$ ")
+        assert f"size=31 97 len={value_size}".encode() in out
+        assert value.encode() not in out  # the setup's echo stays hidden
+        await pool.release(claimed.process, recycle=False)
     finally:
         await pool.shutdown()
 
