@@ -76,19 +76,23 @@ class PtyState(enum.Enum):
     DEAD = "dead"
 
 
+_SETTINGS = PoolSettings()
+"""The spec's defaults live once, in the `[pool]` config section."""
+
+
 @dataclass
 class PoolConfig:
     """How many shells to keep warm and how to start and judge them."""
 
-    initial_pool_size: int = 2
-    max_pool_size: int = 4
-    max_active: int = 12
-    recycle_enabled: bool = True
-    max_pty_age: float = 30 * 60.0
-    warmup_delay: float = 0.1
+    initial_pool_size: int = _SETTINGS.initial_pool_size
+    max_pool_size: int = _SETTINGS.max_pool_size
+    max_active: int = _SETTINGS.max_active
+    recycle_enabled: bool = _SETTINGS.recycle_enabled
+    max_pty_age: float = _SETTINGS.max_pty_age
+    warmup_delay: float = _SETTINGS.warmup_delay
     shell: str = field(default_factory=default_shell)
-    prompt_pattern: str = r"\$\s*$"
-    warm_timeout: float = 5.0
+    prompt_pattern: str = _SETTINGS.prompt_pattern
+    warm_timeout: float = _SETTINGS.warm_timeout
     shell_args: tuple[str, ...] = ("-l", "-i")
     """A login interactive shell, as a terminal emulator would start it."""
     env: dict[str, str] = field(default_factory=dict)

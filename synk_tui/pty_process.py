@@ -23,6 +23,7 @@ import termios
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 READ_SIZE = 65536
 """Bytes asked for per read (the kernel hands out ~4 KB per read anyway)."""
@@ -81,28 +82,22 @@ class PtyProcess:
         try:
             _set_winsize(master, cols, rows)
             argv = list(argv)
-            if _SETSID:
-                self._popen = subprocess.Popen(
-                    [_SETSID, "--ctty", *argv],
-                    stdin=slave,
-                    stdout=slave,
-                    stderr=slave,
-                    cwd=cwd,
-                    env=dict(env),
-                    close_fds=True,
-                )
-            else:  # pragma: no cover - util-linux is part of every Debian
-                self._popen = subprocess.Popen(
-                    argv,
-                    stdin=slave,
-                    stdout=slave,
-                    stderr=slave,
-                    cwd=cwd,
-                    env=dict(env),
-                    close_fds=True,
-                    start_new_session=True,
-                    preexec_fn=_acquire_ctty,
-                )
+            # util-linux setsid gives the child its session and controlling
+            # tty without a Python preexec hook, so Popen can use vfork.
+            spawn: dict[str, Any] = (
+                {"args": [_SETSID, "--ctty", *argv]}
+                if _SETSID
+                else {"args": argv, "start_new_session": True, "preexec_fn": _acquire_ctty}
+            )
+            self._popen = subprocess.Popen(
+                **spawn,
+                stdin=slave,
+                stdout=slave,
+                stderr=slave,
+                cwd=cwd,
+                env=dict(env),
+                close_fds=True,
+            )
         except BaseException:
             os.close(master)
             raise
