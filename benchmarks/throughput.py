@@ -4,17 +4,23 @@
 
 1. Floods: ``seq 1 3000000`` (22.9 MB) and a 5 MB 256-colour file are run
    through a real PTY (so ``\\n`` arrives as ``\\r\\n``, about 4 KB a read)
-   into synk's emulator, and the same command runs in a tmux pane of the same
-   size. Time is from the start of the command until the final screen is
-   complete: for synk, until EOF has been read and fed; for tmux, until tmux
-   answers a cursor-position query written after the output (it answers only
-   once it has parsed everything before it). The reader loop drains what the
-   PTY has, then feeds that backlog whole, as the session manager does.
+   three ways: straight into synk's emulator ("emulator"), in a real synk
+   session (``SessionManager`` + ``ProcessPool``: the command is typed into
+   the session's pooled bash, the manager reads and feeds as it does in the
+   app) and in a tmux pane of the same size. Time is from the start of the
+   command until the final screen is complete: for the bare emulator, until
+   EOF has been read and fed (the reader drains what the PTY has, then feeds
+   that backlog whole); for the session, until a marker printed after the
+   output is on the session's screen (polled every millisecond); for tmux,
+   until tmux answers a cursor-position query written after the output (it
+   answers only once it has parsed everything before it).
 2. A ~95 KB Claude-Code-style redraw (erase the previous frame line by line,
    then ~600 lines of truecolour, dim and box-drawing text) fed to a pane
    that already shows the previous frame: time per redraw.
 3. Scrollback memory: 12 emulators of 120x40, each holding 10,000 lines of
-   120 columns (plain and coloured), measured with tracemalloc.
+   120 columns (plain and 256-colour), measured with tracemalloc, fed a line
+   per feed (every row decoded into cells and packed) and as a flood in 64 KB
+   feeds (styled rows kept as they arrived until read).
 
 Runs are alternated (synk, tmux, synk, ...) and the median is reported.
 """
@@ -22,6 +28,7 @@ Runs are alternated (synk, tmux, synk, ...) and the median is reported.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import pty
 import random
@@ -39,6 +46,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from synk_tui.emulator import TerminalEmulator
+from synk_tui.pool import PoolConfig, ProcessPool
+from synk_tui.session_manager import SessionManager
 
 COLS, ROWS = 80, 24
 MAX_BACKLOG = 4 << 20
@@ -108,6 +117,37 @@ def run_synk(argv: list[str]) -> tuple[float, TerminalEmulator, int]:
     return elapsed, emu, total
 
 
+async def _session_run(command: str, home: str, n: int) -> tuple[float, list[str]]:
+    """Type ``command`` into a real synk session; (seconds until the screen
+    shows the marker printed after it, final screen)."""
+    config = PoolConfig(shell="/bin/bash", env={"HOME": home}, initial_pool_size=1, max_pool_size=1)
+    manager = SessionManager(ProcessPool(config))
+    await manager.start()
+    try:
+        await manager.pool.wait_idle(1)
+        created = await manager.create(project_path=home, cols=COLS, rows=ROWS)
+        sid = created.session_id
+        await manager.wait_ready(sid)
+        screen = manager.screen(sid)
+        marker = f"flood-done-{n}"
+        # The quotes keep the echoed command line from matching the marker.
+        typed = f"{command}; echo flood-''done-{n}\r"
+        t0 = time.perf_counter()
+        manager.write(sid, typed)
+        while marker not in screen.lines():
+            await asyncio.sleep(0.001)
+        elapsed = time.perf_counter() - t0
+        lines = screen.lines()
+        await manager.destroy(sid)
+    finally:
+        await manager.shutdown()
+    return elapsed, lines
+
+
+def run_session(command: str, home: str, n: int) -> tuple[float, list[str]]:
+    return asyncio.run(_session_run(command, home, n))
+
+
 class Tmux:
     """A private tmux server; ``run`` times one command in a fresh pane."""
 
@@ -161,24 +201,38 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def flood(name: str, argv: list[str], tmux: Tmux, repeat: int, check: str) -> dict[str, float]:
-    synk_times: list[float] = []
+def flood(
+    name: str, argv: list[str], tmux: Tmux, home: str, repeat: int, check: str
+) -> dict[str, float]:
+    direct: list[float] = []
+    session: list[float] = []
     tmux_times: list[float] = []
     size = 0
-    for _ in range(repeat):
+    command = " ".join(argv)
+    for n in range(repeat):
         elapsed, emu, size = run_synk(argv)
         assert check in "\n".join(emu.lines()), (name, emu.lines())
-        synk_times.append(elapsed)
-        elapsed, lines = tmux.run(" ".join(argv))
+        direct.append(elapsed)
+        elapsed, lines = run_session(command, home, n)
+        assert check in "\n".join(lines), (name, lines)
+        session.append(elapsed)
+        elapsed, lines = tmux.run(command)
         assert check in "\n".join(lines), (name, lines)
         tmux_times.append(elapsed)
-    s, t = statistics.median(synk_times), statistics.median(tmux_times)
+    t = statistics.median(tmux_times)
     mb = size / 1e6
-    print(
-        f"{name:<22} {mb:6.1f} MB   synk {s:6.3f} s {mb / s:6.1f} MB/s   "
-        f"tmux {t:6.3f} s {mb / t:6.1f} MB/s   ratio synk/tmux {s / t:5.2f}"
-    )
-    return {"synk": s, "tmux": t, "ratio": s / t}
+    print(f"{name} ({mb:.1f} MB through the PTY), median of {repeat}:")
+    print(f"  {'tmux pane':<16} {t:6.3f} s {mb / t:6.1f} MB/s")
+    out = {"tmux": t}
+    for label, times in (("synk emulator", direct), ("synk session", session)):
+        s = statistics.median(times)
+        spread = f"{min(times) / t:.2f}-{max(times) / t:.2f}"
+        print(
+            f"  {label:<16} {s:6.3f} s {mb / s:6.1f} MB/s   "
+            f"ratio synk/tmux {s / t:5.2f} (runs {spread})"
+        )
+        out[label] = s / t
+    return out
 
 
 def claude_frame(rng: random.Random, lines: int, tick: int) -> str:
@@ -228,29 +282,43 @@ def redraw(repeat: int) -> float:
 
 
 def scrollback_memory() -> None:
-    for label, styled in (("plain", False), ("coloured", True)):
+    for label, styled, bulk in (
+        ("plain", False, False),
+        ("256-colour", True, False),
+        ("plain, flood", False, True),
+        ("256-colour, flood", True, True),
+    ):
         tracemalloc.start()
         before = tracemalloc.get_traced_memory()[0]
         panes = []
         for p in range(12):
             emu = TerminalEmulator(120, 40, 10_000)
             rng = random.Random(p)
+            lines: list[bytes] = []
             for i in range(10_040):
                 if styled:
                     words = "".join(
                         f"\x1b[38;5;{rng.randrange(256)}mword{(i + k) % 97:02d} " for k in range(15)
                     )
-                    line = (words + "\x1b[0m")[:] + "\r\n"
+                    line = words + "\x1b[0m\r\n"
                 else:
                     line = (f"{i:08d} " + "x" * 111)[:120] + "\r\n"
-                emu.feed(line.encode())
+                lines.append(line.encode())
+            if bulk:
+                data = b"".join(lines)
+                for i in range(0, len(data), 65536):
+                    emu.feed(data[i : i + 65536])
+            else:
+                for line_bytes in lines:
+                    emu.feed(line_bytes)
+            del lines
             assert emu.scrollback_len == 10_000
             panes.append(emu)
         used = tracemalloc.get_traced_memory()[0] - before
         tracemalloc.stop()
         cells = 12 * 10_000 * 120
         print(
-            f"{'scrollback ' + label:<22} 12 x 10,000 x 120: {used / 1e6:6.1f} MB "
+            f"{'scrollback ' + label:<29} 12 x 10,000 x 120: {used / 1e6:6.1f} MB "
             f"({used / cells:.1f} bytes/cell)"
         )
         del panes
@@ -268,10 +336,15 @@ def main() -> None:
         if not args.quick:
             colours = work / "colours.txt"
             colour_file(colours)
+            home = work / "home"
+            home.mkdir()
+            (home / ".profile").write_text("PS1='bench$ '\n")
             tmux = Tmux(work)
             try:
-                flood("seq 1 3000000", ["seq", "1", "3000000"], tmux, args.repeat, "3000000")
-                flood("5 MB 256-colour cat", ["cat", str(colours)], tmux, args.repeat, "")
+                seq = ["seq", "1", "3000000"]
+                flood("seq 1 3000000", seq, tmux, str(home), args.repeat, "3000000")
+                cat = ["cat", str(colours)]
+                flood("5 MB 256-colour cat", cat, tmux, str(home), args.repeat, "")
             finally:
                 tmux.close()
         redraw(max(args.repeat, 5) * 4)

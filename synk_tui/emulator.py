@@ -54,10 +54,25 @@ ATTR_OVERLINE = 256
 TRUECOLOR = 0x1000000
 DEFAULT_STYLE: StyleKey = (-1, -1, 0)
 
-ScrollbackRow = str | tuple[str, bytes]
-"""A plain default-style row as one string, otherwise (text, packed runs): the
-runs as an ``array("I")`` of (characters, style id) pairs, about 8 bytes a run
-instead of ~130 for a tuple of tuples."""
+
+class _LazyRow:
+    """A scrollback row kept as the line of one-cell characters and SGR that
+    wrote it on a blank row, decoded only if it is ever read: most lines of a
+    flood are never looked at, and decoding costs ~50x keeping them."""
+
+    __slots__ = ("blank", "cols", "line", "style")
+
+    def __init__(self, line: str, style: StyleKey, blank: StyleKey, cols: int) -> None:
+        self.line = line
+        self.style = style  # the SGR state when the line started
+        self.blank = blank  # what the row was filled with before
+        self.cols = cols  # the width then
+
+
+ScrollbackRow = str | tuple[str, bytes] | _LazyRow
+"""A plain default-style row as one string, a styled row as (text, packed
+runs): the runs as an ``array("I")`` of (characters, style id) pairs, about 8
+bytes a run instead of ~130 for a tuple of tuples; or a ``_LazyRow``."""
 
 _STYLES: dict[StyleKey, StyleKey] = {DEFAULT_STYLE: DEFAULT_STYLE}
 _STYLE_IDS: dict[StyleKey, int] = {DEFAULT_STYLE: 0}
@@ -97,9 +112,9 @@ _NOT_SIMPLE = re.compile(r"[\x00-\x06\x0e-\x1a\x1c-\x1f\x7f-\x9f]|\x1b(?!\[[0-9;
 _CONTROL_OR_ESC = re.compile(r"[\x00-\x06\x0e-\x1f\x7f-\x9f]")
 _SGR_ANY = re.compile(r"\x1b\[([0-9;:]*)m")
 _SGR_SPLIT = re.compile(r"\x1b\[([0-9;:]*)m")
+_STYLED_LINES: dict[int, re.Pattern[str]] = {}
 # Lines of one-cell characters (as rich measures them) and SGR, each ending in CRLF.
 _ONE_CELL = "\x20-\x7e\xa0-\xac\xae-\u02ff\u0370-\u0482\u2500-\u25fc"
-_STYLED_LINES = re.compile(r"(?:(?:\x1b\[[0-9;:]*+m|[" + _ONE_CELL + r"]++)*+\r\n)+")
 
 
 # One-cell characters per rich's table (everything it does not list as 0 or 2).
@@ -137,6 +152,19 @@ def _plain_lines_re(cols: int) -> re.Pattern[str]:
     if pat is None:
         pat = re.compile(r"(?:[\x20-\x7e]{0,%s}\r\n)+".replace("%s", str(cols)))
         _PLAIN_LINES[cols] = pat
+    return pat
+
+
+def _styled_lines_re(cols: int) -> re.Pattern[str]:
+    """Lines of one-cell characters (as rich measures them) and SGR that fit
+    the width, each ending in CRLF (counting in the regex costs next to
+    nothing; stripping the SGR to measure would cost more than the match)."""
+    pat = _STYLED_LINES.get(cols)
+    if pat is None:
+        sgr = r"(?:\x1b\[[0-9;:]*+m)*+"
+        one = "(?:" + sgr + "[" + _ONE_CELL + "])"
+        pat = re.compile("(?:" + one + "{0," + str(cols) + "}+" + sgr + r"\r\n)+")
+        _STYLED_LINES[cols] = pat
     return pat
 
 
@@ -408,6 +436,8 @@ class TerminalEmulator:
         if not self._sb_max or -index > len(self._scrollback):
             raise IndexError(index)
         row = self._scrollback[index]
+        if isinstance(row, _LazyRow):  # decode once, keep the compact form
+            row = self._scrollback[index] = _materialize(row)
         runs = _unpack(row)
         return _crop_runs(runs, self._cols)
 
@@ -651,6 +681,8 @@ class TerminalEmulator:
         blank = last_s[0]
         if last_c.count(" ") != cols or last_s.count(blank) != cols:
             return pos
+        old = rows - 1  # rows above the blank bottom row
+        sb = self._sb_max
         if self._style is DEFAULT_STYLE and blank is DEFAULT_STYLE:
             m = _plain_lines_re(cols).match(text, pos)
             if m is not None:
@@ -658,74 +690,68 @@ class TerminalEmulator:
                 lines.pop()  # the empty string after the last CRLF
                 if " \r\n" in text[pos : m.end()]:
                     lines = [line.rstrip(" ") for line in lines]
-                self._shift_in([(line, len(line), None) for line in lines[-rows:]], lines)
+                k = len(lines)
+                rest = lines[max(0, k - old - sb) : max(0, k - old)] if sb else []
+                self._shift_in([(line, len(line), None) for line in lines[-rows:]], k, rest)
                 return m.end()
-        m = _STYLED_LINES.match(text, pos)
+        m = _styled_lines_re(cols).match(text, pos)
         if m is None:
             return pos
-        done = pos
-        made: list[tuple[list[tuple[str, StyleKey]], int, StyleKey]] = []
-        trans = _SGR_TRANSITIONS
+        lines = text[pos : m.end()].split("\r\n")
+        lines.pop()
+        k = len(lines)
         style = self._style
-        split = _SGR_SPLIT.split
-        for line in text[pos : m.end()].split("\r\n")[:-1]:
-            start_style = style
-            parts = split(line)
-            segs: list[tuple[str, StyleKey]] = []
-            width = 0
-            odd = False
-            for part in parts:
-                if odd:
-                    nxt = trans.get((style, part))
-                    if nxt is None:
-                        nxt = _transition(style, part)
-                    style = nxt
-                elif part:
-                    width += len(part)
-                    if segs and segs[-1][1] is style:
-                        segs[-1] = (segs[-1][0] + part, style)
-                    else:
-                        segs.append((part, style))
-                odd = not odd
-            if width > cols:
-                style = start_style
-                break
-            made.append((segs, width, blank))
-            done += len(line) + 2
-            # What the scroll at this CRLF fills the new bottom row with.
-            blank = DEFAULT_STYLE if style[1] == -1 else _intern((-1, style[1], 0))
+        # Lines that scroll out of scrollback within this feed: only their SGR
+        # state matters. Lines that stay in scrollback: kept as they arrived.
+        # Lines that stay on screen: decoded into cells.
+        screen_from = max(0, k - old)
+        lazy_from = max(0, screen_from - sb)
+        end_style = _line_end_style
+        for i in range(lazy_from):
+            style = end_style(lines[i], style)
+        kept: list[ScrollbackRow] = []
+        for i in range(lazy_from, screen_from):
+            line = lines[i]
+            b = blank if i == 0 else _bg_blank(style)
+            if style is DEFAULT_STYLE and b is DEFAULT_STYLE and "\x1b" not in line:
+                kept.append(line.rstrip(" "))
+                continue
+            kept.append(_LazyRow(line, style, b, cols))
+            style = end_style(line, style)
+        made: list[tuple[list[tuple[str, StyleKey]], int, StyleKey]] = []
+        for i in range(screen_from, k):
+            b = blank if i == 0 else _bg_blank(style)
+            segs, width, style = _decode_line(lines[i], style)
+            made.append((segs, width, b))
         self._fg, self._bg, self._attrs = style
         self._style = style
-        if not made:
-            return pos
-        entries = [_line_row(segs, w, b, cols) for segs, w, b in made]
-        self._shift_in(made[-rows:], entries)
+        self._shift_in(made, k, kept)
         self._chars[-1] = [" "] * cols
-        self._styles[-1] = [blank] * cols
-        return done
+        self._styles[-1] = [_bg_blank(style)] * cols
+        return m.end()
 
     def _shift_in(
         self,
         last: Sequence[tuple[str | list[tuple[str, StyleKey]], int, StyleKey | None]],
-        entries: Sequence[ScrollbackRow],
+        k: int,
+        kept: Sequence[ScrollbackRow],
     ) -> None:
-        """Scroll k = len(entries) finished lines through the bottom row.
+        """Scroll k finished lines through the bottom row.
 
-        ``entries`` are the lines as scrollback rows, ``last`` the final (at
+        ``kept`` are the scrollback rows of the lines that scroll past the top
+        (at least the last ``scrollback`` of them), ``last`` the final (at
         most ``rows``) lines as (text or runs, width, blank style) to rebuild
         as screen rows. The bottom row stays the blank one it was.
         """
         rows, cols = self._rows, self._cols
-        k = len(entries)
         chars, styles = self._chars, self._styles
         old = rows - 1  # rows above the blank bottom row, scrolled up first
         if self._sb_max:
             push = self._push_scrollback
             for i in range(min(k, old)):
                 push(chars[i], styles[i])
-            if k > old:
-                start = max(0, k - old - self._sb_max)
-                self._scrollback.extend(entries[start : k - old])
+            if kept:
+                self._scrollback.extend(kept[-self._sb_max :])
         built_c: list[list[str]] = []
         built_s: list[list[StyleKey]] = []
         for content, width, blank in last[-old:] if old else []:
@@ -1830,19 +1856,78 @@ def _compact(c: list[str], s: list[StyleKey]) -> ScrollbackRow:
 
 def _line_row(
     segs: list[tuple[str, StyleKey]], width: int, blank: StyleKey, cols: int
-) -> ScrollbackRow:
+) -> str | tuple[str, bytes]:
     """The scrollback row of an ASCII line written on a blank row."""
     runs = list(segs)
     if width < cols:
         pad = " " * (cols - width)
-        if runs and runs[-1][1] is blank:
-            runs[-1] = (runs[-1][0] + pad, blank)
+        if runs and runs[-1][1] == blank:
+            runs[-1] = (runs[-1][0] + pad, runs[-1][1])
         else:
             runs.append((pad, blank))
     return _compact_runs(runs)
 
 
-def _compact_runs(runs: list[tuple[str, StyleKey]]) -> ScrollbackRow:
+def _bg_blank(style: StyleKey) -> StyleKey:
+    """What a scroll or erase fills new cells with under ``style`` (BCE)."""
+    return DEFAULT_STYLE if style[1] == -1 else _intern((-1, style[1], 0))
+
+
+def _decode_line(line: str, style: StyleKey) -> tuple[list[tuple[str, StyleKey]], int, StyleKey]:
+    """A line of one-cell characters and SGR as (runs, width, final style)."""
+    trans = _SGR_TRANSITIONS
+    segs: list[tuple[str, StyleKey]] = []
+    width = 0
+    odd = False
+    for part in _SGR_SPLIT.split(line):
+        if odd:
+            nxt = trans.get((style, part))
+            if nxt is None:
+                nxt = _transition(style, part)
+            style = nxt
+        elif part:
+            width += len(part)
+            if segs and segs[-1][1] is style:
+                segs[-1] = (segs[-1][0] + part, style)
+            else:
+                segs.append((part, style))
+        odd = not odd
+    return segs, width, style
+
+
+def _line_end_style(line: str, style: StyleKey) -> StyleKey:
+    """The SGR state after a line of one-cell characters and SGR: only the
+    sequences from the last one that sets every attribute on count."""
+    i = line.rfind("\x1b[")
+    if i < 0:
+        return style
+    ops = _SGR_OPS
+    found: list[str] = []
+    while i >= 0:
+        params = line[i + 2 : line.index("m", i)]
+        found.append(params)
+        op = ops.get(params)
+        if op is None:
+            op = _compile_sgr(params)
+        if op[2] == 0 and op[0] is not None and op[1] is not None:
+            break  # absolute: what came before no longer matters
+        i = line.rfind("\x1b[", 0, i)
+    trans = _SGR_TRANSITIONS
+    for params in reversed(found):
+        nxt = trans.get((style, params))
+        if nxt is None:
+            nxt = _transition(style, params)
+        style = nxt
+    return style
+
+
+def _materialize(row: _LazyRow) -> str | tuple[str, bytes]:
+    """A lazily kept row in the form it would have been stored in."""
+    segs, width, _ = _decode_line(row.line, row.style)
+    return _line_row(segs, width, row.blank, row.cols)
+
+
+def _compact_runs(runs: list[tuple[str, StyleKey]]) -> str | tuple[str, bytes]:
     """Runs without trailing default blanks; one default run becomes a string."""
     while runs and runs[-1][1] is DEFAULT_STYLE:
         text = runs[-1][0].rstrip(" ")
@@ -1870,6 +1955,8 @@ def _pack(runs: list[tuple[str, StyleKey]]) -> tuple[str, bytes]:
 
 
 def _unpack(row: ScrollbackRow) -> list[tuple[str, StyleKey]]:
+    if isinstance(row, _LazyRow):
+        row = _materialize(row)
     if isinstance(row, str):
         return [(row, DEFAULT_STYLE)] if row else []
     text, blob = row
@@ -1888,6 +1975,8 @@ def _unpack(row: ScrollbackRow) -> list[tuple[str, StyleKey]]:
 def _row_text(row: ScrollbackRow) -> str:
     if isinstance(row, str):
         return row
+    if isinstance(row, _LazyRow):
+        return _SGR_ANY.sub("", row.line).rstrip(" ")
     return row[0].rstrip(" ")
 
 

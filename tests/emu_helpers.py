@@ -27,6 +27,9 @@ def snapshot(e: TerminalEmulator) -> dict[str, Any]:
         "last_char": e._last_char,
         "style": e.style,
         "runs": [e.row_runs(y) for y in range(e.rows)],
+        # Text first: reading runs decodes lazily kept rows, the text must
+        # not need that.
+        "scrollback_text": e.scrollback_lines(),
         "scrollback": [e.row_runs(-i) for i in range(e.scrollback_len, 0, -1)],
         "bells": e.bell_count,
         "title": e.title,
