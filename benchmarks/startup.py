@@ -108,7 +108,7 @@ def time_synk(env: dict[str, str], cols: int, rows: int, project: str) -> float:
     found = read_until(master, PROMPT, timeout=20)
     elapsed = time.perf_counter() - start
     drain(master, 0.2)
-    reap(pid, master, quit_keys=b"\x1cq")  # ctrl+\ then q: quit from grid mode
+    reap(pid, master, quit_keys=b"\x1cqn")  # ctrl+\, q: quit from grid mode, n: don't save
     if not found:
         raise RuntimeError("synk never drew the prompt")
     return elapsed

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import signal
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import ClassVar
 
 from textual import work
@@ -28,11 +31,11 @@ from textual.events import DescendantFocus
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from synk_tui import paths
-from synk_tui.agents import available_agents
+from synk_tui import paths, persistence
+from synk_tui.agents import BADGES, available_agents
 from synk_tui.cli import LaunchOptions
 from synk_tui.config import Config, KeySettings
-from synk_tui.errors import SynkError
+from synk_tui.errors import PersistenceError, SynkError
 from synk_tui.events import (
     AppError,
     PoolStatus,
@@ -43,13 +46,28 @@ from synk_tui.events import (
     SessionReady,
 )
 from synk_tui.layout import pane_size
+from synk_tui.persistence import (
+    GridLayout,
+    PersistenceService,
+    Recovery,
+    RestoreReport,
+    SavedSession,
+    Workspace,
+)
 from synk_tui.pool import PoolConfig, ProcessPool
 from synk_tui.prompting import PromptHistory, encode_prompt
-from synk_tui.screens import AgentPickerScreen, ConfirmScreen, HelpScreen
+from synk_tui.screens import (
+    AgentPickerScreen,
+    ConfirmScreen,
+    HelpScreen,
+    RestoreListScreen,
+    SaveNameScreen,
+)
 from synk_tui.session_manager import SessionManager
 from synk_tui.status import CostPatterns, parse_cost, session_state
 from synk_tui.widgets.command_bar import CommandBar
 from synk_tui.widgets.grid import GRID_APP_ACTIONS, PaneGrid
+from synk_tui.widgets.message_pane import MessagePane
 from synk_tui.widgets.session_tile import SessionTile
 from synk_tui.widgets.status_bar import StatusBar
 from synk_tui.widgets.terminal_pane import TerminalPane
@@ -168,6 +186,15 @@ class SynkApp(App[None], inherit_bindings=False):
         self._queued_prompts: set[int] = set()
         self._shutdown_task: asyncio.Task[None] | None = None
         self._signals: list[int] = []
+        self.persistence = PersistenceService(self, options.project_dir)
+        """Save/restore for the keys, the command line and `invoke` (attached below)."""
+        persistence.attach(self.manager, self.persistence)
+        self.saved_on_quit: Path | None = None
+        """The file saved by answering the quit question with y (the cli prints it)."""
+        self._placeholder_ids = itertools.count(-1, -1)
+        self._autosaved: tuple[GridLayout, tuple[SavedSession, ...]] | None = None
+        self._autosave_error = ""
+        self._quitting = False
 
     # ---- life cycle --------------------------------------------------------
 
@@ -186,9 +213,12 @@ class SynkApp(App[None], inherit_bindings=False):
             self.notify(warning, title="config.toml", severity="warning", timeout=10)
         await self.manager.start()
         self.set_interval(TICK_SECONDS, self.refresh_states)
+        settings = self.config.persistence
+        if settings.autosave:
+            self.set_interval(settings.autosave_interval, self.autosave)
         if self.options.restore:
-            self.restore_workspace(self.options.restore)
-        else:
+            self.restore_named(self.options.restore)
+        elif not self.offer_recovery():
             self.open_sessions(self.options.sessions, self.options.agent_type)
 
     async def on_unmount(self) -> None:
@@ -204,7 +234,12 @@ class SynkApp(App[None], inherit_bindings=False):
                 self._signals.append(signum)
 
     def _on_signal(self, signum: int) -> None:
-        """Shut the sessions down, then exit with 128+signum."""
+        """Shut the sessions down, then exit with 128+signum.
+
+        Not a clean exit: the workspace is autosaved first and the recovery
+        file stays, so the next start offers it back (a dropped SSH link).
+        """
+        self.autosave_now()
         if signum == signal.SIGHUP and not terminal_alive():
             self.hangup = True
             detach_from_terminal()
@@ -212,7 +247,7 @@ class SynkApp(App[None], inherit_bindings=False):
             return
         # SIGTERM, or a SIGHUP sent by hand while the terminal still works:
         # a normal exit, which also restores the terminal.
-        self.run_worker(self.quit_now(128 + signum), group="quit", exclusive=True)
+        self.run_worker(self.quit_now(128 + signum, clean=False), group="quit", exclusive=True)
 
     async def _hangup_exit(self) -> None:
         """The terminal is gone: end every session, then leave without tearing down.
@@ -239,19 +274,18 @@ class SynkApp(App[None], inherit_bindings=False):
                     loop.remove_signal_handler(signum)
             self._signals.clear()
 
-    async def quit_now(self, return_code: int = 0) -> None:
-        """Shut everything down and exit, asking nothing."""
-        await self.shutdown_services()
-        self.exit(return_code=return_code)
+    async def quit_now(self, return_code: int = 0, *, clean: bool = True) -> None:
+        """Shut everything down and exit, asking nothing.
 
-    async def before_quit(self) -> bool:
-        """Hook run by the quit key before anything ends; False cancels the quit.
-
-        Persistence ("Save session for later?") plugs in here: it runs in a
-        worker, so it may `await self.push_screen_wait(ConfirmScreen(...))`
-        (True/False/None for y/n/Esc) and return False on Esc.
+        A clean exit (the person quit) removes the crash-recovery file, so
+        the next start asks nothing.
         """
-        return True
+        self._quitting = True
+        await self.shutdown_services()
+        if clean:
+            with contextlib.suppress(OSError):
+                persistence.remove_recovery()
+        self.exit(return_code=return_code)
 
     # ---- sessions ----------------------------------------------------------
 
@@ -277,21 +311,44 @@ class SynkApp(App[None], inherit_bindings=False):
         `expected` is how many panes the grid will hold, so the session starts
         at the size it is shown at.
         """
-        count = expected if expected is not None else len(self.grid.tiles) + 1
-        cols, rows = self.pane_size_for(max(count, len(self.grid.tiles) + 1))
         try:
-            created = await self.manager.create(
-                agent_type=agent_type,
-                project_path=str(self.options.project_dir),
-                branch=branch,
-                working_dir=working_dir,
-                cols=cols,
-                rows=rows,
-                args=args,
+            return await self.start_session(
+                agent_type, working_dir=working_dir, branch=branch, args=args, expected=expected
             )
         except SynkError as error:
             self.notify(error.message, title="Cannot open a session", severity="error")
             return None
+
+    def free_pane_index(self) -> int:
+        """The lowest pane index no tile (session or message) and no session holds."""
+        used = {t.pane_index for t in self.grid.tiles}
+        used |= {info.pane_index for info in self.manager.list()}
+        return next(i for i in itertools.count() if i not in used)
+
+    async def start_session(
+        self,
+        agent_type: str,
+        *,
+        working_dir: str | None = None,
+        project_path: str | None = None,
+        branch: str | None = None,
+        args: list[str] | None = None,
+        expected: int | None = None,
+        pane_index: int | None = None,
+    ) -> SessionTile:
+        """`open_session` that raises: restore turns a failure into a message pane."""
+        count = expected if expected is not None else len(self.grid.tiles) + 1
+        cols, rows = self.pane_size_for(max(count, len(self.grid.tiles) + 1))
+        created = await self.manager.create(
+            agent_type=agent_type,
+            project_path=project_path or str(self.options.project_dir),
+            branch=branch,
+            working_dir=working_dir,
+            cols=cols,
+            rows=rows,
+            args=args,
+            pane_index=self.free_pane_index() if pane_index is None else pane_index,
+        )
         info = self.manager.info(created.session_id)
         tile = SessionTile(
             created.session_id,
@@ -360,6 +417,8 @@ class SynkApp(App[None], inherit_bindings=False):
         The event may be stale (keys of one burst move focus synchronously,
         several times), so the screen's current focus decides, not the event.
         """
+        if not self.screen_stack:  # a focus event that arrives while the app exits
+            return
         widget = self.screen.focused if self.screen is self.grid.screen else None
         if widget is None:
             return
@@ -479,33 +538,335 @@ class SynkApp(App[None], inherit_bindings=False):
         self.push_screen(HelpScreen(self.config.keys), lambda _: self.enter_grid_mode())
 
     def action_save_workspace(self) -> None:
-        """Save the workspace (grid key `s`); persistence provides it."""
-        self.notify("Saving workspaces is not available yet", severity="warning")
+        """Grid key `s`: ask for a name (prefilled), then save the workspace."""
+        if not self.grid.tiles:
+            self.notify("No sessions to save", severity="warning")
+            return
+
+        def saved(path: Path | None) -> None:
+            if path is None:
+                self.enter_grid_mode()
+            else:
+                self.enter_input_mode()
+
+        self.ask_name_and_save(saved)
+
+    def ask_name_and_save(
+        self, then: Callable[[Path | None], object], title: str = "Save workspace as:"
+    ) -> None:
+        """Name dialog -> (replace? if the name exists) -> save; `then(path or None)`."""
+
+        async def named(name: str | None) -> None:
+            if name is None:
+                then(None)
+                return
+            if persistence.workspace_path(name).exists():
+
+                async def replace(answer: bool | None) -> None:
+                    if answer:
+                        then(await self.save_workspace(name))
+                    else:
+                        self.ask_name_and_save(then, title)
+
+                self.push_screen(
+                    ConfirmScreen(
+                        f"Replace the saved workspace {name!r}?",
+                        "n picks another name",
+                        yes="y replace",
+                        no="n rename",
+                    ),
+                    replace,
+                )
+                return
+            then(await self.save_workspace(name))
+
+        detail = f"in {paths.sessions_dir()}"
+        default = self.persistence.default_name(self.workspace_state()[1])
+        self.push_screen(SaveNameScreen(default, title, detail), named)
+
+    async def save_workspace(self, name: str | None = None) -> Path | None:
+        """Write the workspace; a failure is an error notification (nothing half-written)."""
+        try:
+            path = await self.persistence.save(name)
+        except PersistenceError as error:
+            self.notify(error.message, title="Cannot save the workspace", severity="error")
+            return None
+        count = len(self.grid.tiles)
+        self.notify(
+            f"{count} session{'' if count == 1 else 's'} saved to {path}",
+            title=f"Saved {path.stem!r}",
+        )
+        return path
 
     def action_restore_workspace(self) -> None:
-        """Restore a saved workspace (grid key `o`); persistence provides it."""
-        self.notify("Restoring workspaces is not available yet", severity="warning")
+        """Grid key `o`: the saved workspaces (name, date, sessions, agents); pick one."""
+        open_count = len(self.grid.tiles)
+
+        def picked(path: Path | None) -> None:
+            if path is None:
+                self.enter_grid_mode()
+                return
+            self.run_worker(self.restore_file(path), group="launch", exclusive=True)
+
+        screen = RestoreListScreen(persistence.list_saved(), paths.sessions_dir(), open_count)
+        self.push_screen(screen, picked)
+
+    async def restore_file(self, path: Path) -> RestoreReport | None:
+        """Read a saved file and restore it; a bad file is a message naming it."""
+        try:
+            workspace = persistence.load_workspace(path)
+        except PersistenceError as error:
+            self.notify(error.message, title="Cannot restore", severity="error", timeout=15)
+            if not self.grid.tiles:
+                self.enter_grid_mode()
+            return None
+        return await self.restore_workspace(workspace, path)
 
     @work(group="launch")
-    async def restore_workspace(self, name: str) -> None:
-        """`--restore NAME`: persistence replaces this with the real restore."""
-        self.notify(
-            f"Cannot restore {name!r}: saved workspaces are not available yet",
-            severity="error",
+    async def restore_named(self, name: str) -> None:
+        """`--restore NAME`: restore it, or say why not and open the usual sessions."""
+        try:
+            path = persistence.find_saved(name)
+        except PersistenceError as error:
+            self.notify(error.message, title="Cannot restore", severity="error", timeout=15)
+            path = None
+        report = await self.restore_file(path) if path is not None else None
+        if report is None:
+            await self.open_session(self.options.agent_type)
+
+    # ---- persistence host (see persistence.WorkspaceHost) -----------------------
+
+    def workspace_state(self) -> tuple[GridLayout, list[SavedSession]]:
+        """The grid and every pane as they would be saved now (message panes included)."""
+        tiles = self.grid.tiles
+        sessions: list[SavedSession] = []
+        for tile in tiles:
+            if isinstance(tile.body, MessagePane):
+                sessions.append(tile.body.saved)
+                continue
+            with contextlib.suppress(SynkError):
+                sessions.append(persistence.saved_session(self.manager.info(tile.session_id)))
+        zoomed = self.grid.tile(self.grid.zoomed_id) if self.grid.zoomed_id else None
+        selected = self.grid.selected_tile
+        layout = GridLayout(
+            order=tuple(t.pane_index for t in tiles),
+            zoom=zoomed.pane_index if zoomed else None,
+            selected=selected.pane_index if selected else None,
         )
-        await self.open_session(self.options.agent_type)
+        return layout, sessions
+
+    async def restore_workspace(self, workspace: Workspace, source: Path) -> RestoreReport:
+        """Replace every session with the workspace's, in their panes, staggered.
+
+        A session whose directory is gone or whose agent is not installed
+        gets a message pane in its place; the others start normally.
+        """
+        report = RestoreReport(source)
+        self.grid.zoomed_id = None
+        self.grid.clear_marks()
+        for tile in self.grid.tiles:
+            await self.close_session(tile.session_id)
+        for info in self.manager.list():  # a session whose tile never got mounted
+            with contextlib.suppress(SynkError):
+                await self.manager.destroy(info.session_id)
+        ordered = sorted(workspace.sessions, key=lambda s: s.pane_index)
+        tiles: dict[int, SessionTile] = {}
+        for saved in ordered:
+            problem = persistence.session_problem(saved, self.config.agents)
+            if problem is None:
+                if report.restored:
+                    await asyncio.sleep(self.config.ui.launch_stagger)
+                try:
+                    tiles[saved.pane_index] = await self.start_session(
+                        saved.agent_type,
+                        working_dir=saved.working_dir,
+                        project_path=saved.project_path,
+                        branch=saved.branch,
+                        args=list(saved.agent_args),
+                        expected=len(ordered),
+                        pane_index=saved.pane_index,
+                    )
+                    report.restored += 1
+                except SynkError as error:
+                    problem = error
+            if problem is not None:
+                report.problems.append((saved, problem))
+                tiles[saved.pane_index] = await self.add_message_tile(saved, problem.message)
+        self.finish_restore(workspace, source, report, tiles)
+        return report
+
+    async def add_message_tile(self, saved: SavedSession, message: str) -> SessionTile:
+        """A pane that says why its saved session did not come back."""
+        tile = SessionTile(
+            next(self._placeholder_ids),
+            saved.pane_index,
+            saved.agent_type,
+            MessagePane(saved, message),
+            branch=saved.branch,
+        )
+        tile.header.state = "exited"
+        tile.header.exit_code = -1
+        await self.grid.add_tile(tile)
+        return tile
+
+    def finish_restore(
+        self,
+        workspace: Workspace,
+        source: Path,
+        report: RestoreReport,
+        tiles: dict[int, SessionTile],
+    ) -> None:
+        """Selection and zoom as saved; say what came back and what did not."""
+        grid = workspace.grid
+        selected = tiles.get(grid.selected) if grid.selected is not None else None
+        zoomed = tiles.get(grid.zoom) if grid.zoom is not None else None
+        target = zoomed or selected or (self.grid.tiles[0] if self.grid.tiles else None)
+        if target is not None:
+            self.grid.select(target.session_id)
+        if zoomed is not None:
+            self.grid.zoomed_id = zoomed.session_id
+        if self.mode != "prompt" and not self.is_modal_open:
+            self.enter_input_mode()
+        total = len(workspace.sessions)
+        title = f"Restored {source.stem!r}"
+        if report.problems:
+            self.notify(
+                f"{report.restored} of {total} sessions restored from {source}",
+                title=title,
+                severity="warning",
+                timeout=15,
+            )
+            for message in report.messages():
+                self.notify(message, title="Not restored", severity="error", timeout=15)
+        else:
+            self.notify(f"{total} session{'' if total == 1 else 's'} from {source}", title=title)
+        unset = sorted({n for s in workspace.sessions for n in persistence.missing_env_names(s)})
+        if unset:
+            self.notify(
+                "These variables were set for sessions when saved and are not set now "
+                f"(values are never saved): {', '.join(unset)}",
+                title="Environment",
+                severity="warning",
+                timeout=15,
+            )
+        self._autosaved = None
+        self.autosave_now()
+
+    # ---- autosave and crash recovery -------------------------------------------
+
+    def autosave(self) -> None:
+        """Timer: write the recovery file if the workspace changed (never blocks long)."""
+        if self._quitting:
+            return
+        self.autosave_now()
+
+    def autosave_now(self) -> None:
+        """Write this process's recovery file now; no sessions: remove it."""
+        if not self.config.persistence.autosave:
+            return
+        try:
+            grid, sessions = self.workspace_state()
+            key = (grid, tuple(sessions))
+            if key == self._autosaved:
+                return
+            if sessions:
+                persistence.write_recovery(self.persistence.snapshot(None))
+            else:
+                persistence.remove_recovery()
+        except (SynkError, OSError) as error:
+            message = getattr(error, "message", str(error))
+            if message != self._autosave_error:
+                self._autosave_error = message
+                self.notify(message, title="Autosave failed", severity="warning", timeout=10)
+            return
+        self._autosaved = key
+        self._autosave_error = ""
+
+    def offer_recovery(self) -> bool:
+        """Last run did not exit cleanly: offer its autosave back (y/n). True if asked."""
+        found, errors = persistence.stale_recoveries()
+        for error in errors:
+            self.notify(
+                f"{error.message} (moved aside)",
+                title="Unreadable autosave",
+                severity="warning",
+                timeout=10,
+            )
+        if not found:
+            return False
+        recovery = found[0]
+        workspace = recovery.workspace
+        when = workspace.saved_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        agents = ", ".join(dict.fromkeys(BADGES.get(a, a) for a in workspace.agents))
+        count = len(workspace.sessions)
+
+        def answered(answer: bool | None) -> None:
+            if answer:
+                self.run_worker(self.recover(recovery), group="launch", exclusive=True)
+                return
+            if answer is False:
+                persistence.discard_recovery(recovery)
+            self.open_sessions(self.options.sessions, self.options.agent_type)
+
+        self.push_screen(
+            ConfirmScreen(
+                "synk did not exit cleanly last time.",
+                f"Restore its {count} session{'' if count == 1 else 's'} ({agents}), "
+                f"autosaved {when}?",
+                yes="y restore",
+                no="n start fresh",
+            ),
+            answered,
+        )
+        return True
+
+    async def recover(self, recovery: Recovery) -> None:
+        """Bring the autosave back; its file goes once this run autosaves its own."""
+        await self.restore_workspace(recovery.workspace, recovery.path)
+        persistence.discard_recovery(recovery)
+
+    # ---- quit ----------------------------------------------------------------
 
     def action_quit_synk(self) -> None:
-        """Quit key: ask what `before_quit` asks, then end every session."""
-        self.run_worker(self._quit_flow(), group="quit", exclusive=True)
+        """Quit key: "Save session for later?" (y / n / Esc cancels), then end everything.
+
+        The question is pushed at once (not from a worker), so keys typed
+        right behind the quit key answer it.
+        """
+        if not (self.config.persistence.ask_on_quit and self.grid.tiles):
+            self.run_worker(self.quit_now(), group="quit", exclusive=True)
+            return
+
+        def saved(path: Path | None) -> None:
+            if path is None:  # Esc in the name dialog, or the save failed: stay
+                self.enter_grid_mode()
+                return
+            self.saved_on_quit = path
+            self.run_worker(self.quit_now(), group="quit", exclusive=True)
+
+        def answered(answer: bool | None) -> None:
+            if answer is None:
+                self.enter_grid_mode()
+            elif answer:
+                self.ask_name_and_save(saved, "Save the workspace as, then quit:")
+            else:
+                self.run_worker(self.quit_now(), group="quit", exclusive=True)
+
+        count = len(self.grid.tiles)
+        self.push_screen(
+            ConfirmScreen(
+                "Save session for later?",
+                f"Quitting ends the {count} session{'' if count == 1 else 's'}; "
+                "a saved workspace brings them back (grid key o, synk --restore).",
+                yes="y save",
+                no="n quit without saving",
+            ),
+            answered,
+        )
 
     async def action_quit(self) -> None:
         """Textual's own quit action, routed through the same clean shutdown."""
         await self.quit_now()
-
-    async def _quit_flow(self) -> None:
-        if await self.before_quit():
-            await self.quit_now()
 
     # ---- command bar -------------------------------------------------------
 
@@ -518,6 +879,12 @@ class SynkApp(App[None], inherit_bindings=False):
 
     def send_prompt(self, tile: SessionTile, text: str) -> bool:
         """Deliver a prompt to one session, queued by the manager while it starts."""
+        if isinstance(tile.body, MessagePane):
+            self.notify(
+                f"Pane {tile.number} has no session (it was not restored)",
+                severity="warning",
+            )
+            return False
         session_id = tile.session_id
         try:
             info = self.manager.info(session_id)

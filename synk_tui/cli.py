@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import NoReturn
 from synk_tui import __version__
 from synk_tui.agents import AGENT_TYPES, BADGES, check_agent, normalize_agent_type
 from synk_tui.config import Config, load_config
-from synk_tui.errors import InvalidArgumentError
+from synk_tui.errors import InvalidArgumentError, PersistenceError
 
 EXIT_USAGE = 2
 """What a bad command line exits with (argparse's convention)."""
@@ -35,6 +36,7 @@ class LaunchOptions:
     sessions: int = 1
     agent_type: str = "terminal"
     restore: str | None = None
+    list_saved: bool = False
 
 
 class _Parser(argparse.ArgumentParser):
@@ -81,7 +83,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--restore",
         metavar="NAME",
         default=None,
-        help="restore the saved workspace NAME instead of opening new sessions",
+        help=(
+            "restore the saved workspace NAME (its sessions in their panes, in their "
+            "saved working dirs) instead of opening new sessions"
+        ),
+    )
+    parser.add_argument(
+        "--list-saved",
+        action="store_true",
+        help=(
+            "print the saved workspaces, newest first, one per line: name, saved at, "
+            "session count, agents (tab-separated), then exit"
+        ),
     )
     parser.add_argument("--version", action="version", version=f"synk {__version__}")
     return parser
@@ -122,18 +135,45 @@ def parse_args(argv: Sequence[str] | None = None, config: Config | None = None) 
     restore = namespace.restore
     if restore is not None and not restore.strip():
         parser.error("--restore: the workspace name is empty")
+    if restore is not None and not namespace.list_saved:
+        from synk_tui import persistence  # only when asked: --help stays fast
+
+        try:
+            restore = persistence.validate_name(restore)
+            persistence.load_workspace(persistence.find_saved(restore))
+        except PersistenceError as error:
+            parser.error(f"--restore: {error.message} (see synk --list-saved)")
     return LaunchOptions(
         project_dir=project.resolve(),
         sessions=namespace.sessions,
         agent_type=agent_type,
         restore=restore,
+        list_saved=namespace.list_saved,
     )
+
+
+def print_saved() -> int:
+    """`--list-saved`: one line per workspace for scripts; unreadable files on stderr."""
+    from synk_tui import persistence
+
+    for entry in persistence.list_saved():
+        workspace = entry.workspace
+        if workspace is None:
+            problem = entry.error.message if entry.error else "cannot be read"
+            print(f"synk: warning: {problem}", file=sys.stderr)
+            continue
+        saved_at = workspace.saved_at.isoformat(timespec="seconds")
+        agents = ",".join(BADGES.get(a, a) for a in workspace.agents)
+        print(f"{entry.name}\t{saved_at}\t{len(workspace.sessions)}\t{agents}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `synk` console script; returns the exit status."""
     config = load_config()
     options = parse_args(argv, config)
+    if options.list_saved:
+        return print_saved()
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         print("synk: error: synk needs a terminal (stdin and stdout)", file=sys.stderr)
         return 1
@@ -148,4 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         # Last resort if the app died before its own shutdown: no child survives synk.
         app.manager.kill_all_now()
+    if app.saved_on_quit is not None:
+        name = shlex.quote(app.saved_on_quit.stem)
+        print(f"synk: saved to {app.saved_on_quit}; bring it back with: synk --restore {name}")
     return app.return_code or 0

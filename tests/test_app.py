@@ -17,7 +17,13 @@ from textual.widgets import OptionList
 
 from synk_tui.app import SynkApp
 from synk_tui.config import Config, load_config
-from synk_tui.screens import AgentPickerScreen, ConfirmScreen, HelpScreen
+from synk_tui.screens import (
+    AgentPickerScreen,
+    ConfirmScreen,
+    HelpScreen,
+    RestoreListScreen,
+    SaveNameScreen,
+)
 from synk_tui.screens.help import key_table
 from synk_tui.widgets.terminal_pane import TerminalPane
 from tests.test_app_helpers import (
@@ -377,14 +383,21 @@ async def test_help_save_restore_and_quit_keys(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
         await pilot.press("escape")
         await wait_until(pilot, lambda: not app.is_modal_open and app.mode == "grid")
-        # save and restore belong to persistence: for now they say so
+        # save and restore open their dialogs (tests/test_app_persistence.py goes further)
         await pilot.press("s")
-        await wait_until(pilot, lambda: any("Saving" in n for n in notifications(app)))
+        await wait_until(pilot, lambda: isinstance(app.screen, SaveNameScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not app.is_modal_open and app.mode == "grid")
         await pilot.press("o")
-        await wait_until(pilot, lambda: any("Restoring" in n for n in notifications(app)))
+        await wait_until(pilot, lambda: isinstance(app.screen, RestoreListScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not app.is_modal_open and app.mode == "grid")
         pids = session_pids(app)
         assert len(pids) == 2
+        # quit asks "Save session for later?"; n quits without saving
         await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("n")
         await wait_until(pilot, lambda: none_alive(pids), what="children ended")
     assert app.return_code == 0
 
@@ -454,10 +467,12 @@ async def test_a_session_that_cannot_be_created_is_a_notification(tmp_path: Path
         assert app.grid.tiles == [] and app.mode == "grid" and app.is_running
 
 
-async def test_restore_option_is_handed_to_the_persistence_hook(tmp_path: Path) -> None:
+async def test_restore_of_an_unknown_name_says_so_and_opens_a_session(tmp_path: Path) -> None:
     app = make_app(tmp_path, 1, restore="work")
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: any("'work'" in n for n in notifications(app)))
+        await wait_until(
+            pilot, lambda: any("No saved workspace named 'work'" in n for n in notifications(app))
+        )
         await wait_ready(pilot, app, 1)
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from synk_tui import __version__
+from synk_tui import __version__, paths
 from synk_tui.cli import LaunchOptions, parse_args
+from synk_tui.persistence import GridLayout, SavedSession, Workspace, save_workspace
 
 SYNK = Path(sys.executable).with_name("synk")
 
@@ -36,7 +38,7 @@ def test_version_prints_the_package_version() -> None:
 def test_help_lists_every_option() -> None:
     result = run_synk("--help")
     assert result.returncode == 0
-    for option in ("PROJECT_DIR", "-n N", "-a AGENT", "--restore NAME", "--version"):
+    for option in ("PROJECT_DIR", "-n N", "-a AGENT", "--restore NAME", "--list-saved"):
         assert option in result.stdout
 
 
@@ -93,6 +95,7 @@ def test_parse_defaults_to_one_terminal_in_the_current_directory(
 
 
 def test_parse_accepts_agent_aliases_and_counts(tmp_path: Path) -> None:
+    save_workspace(Workspace("work", datetime.now().astimezone(), GridLayout(), ()))
     options = parse_args([str(tmp_path), "-n", "12", "-a", "shell", "--restore", "work"])
     assert options == LaunchOptions(tmp_path.resolve(), 12, "terminal", "work")
 
@@ -106,3 +109,49 @@ def test_help_and_errors_do_not_import_textual() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False"
+
+
+def test_list_saved_prints_names_first_without_a_terminal(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    project.mkdir()
+    sessions = (
+        SavedSession(0, "terminal", str(project), str(project)),
+        SavedSession(1, "claude_code", str(project), str(project)),
+    )
+    save_workspace(Workspace("older", datetime(2025, 1, 1).astimezone(), GridLayout(), ()))
+    save_workspace(
+        Workspace("my work", datetime(2025, 6, 1, 9, 30).astimezone(), GridLayout(), sessions)
+    )
+    bad = paths.sessions_dir() / "broken.json"
+    bad.write_text("{")
+    result = run_synk("--list-saved")
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["my work", "older"]
+    _, saved_at, count, agents = lines[0].split("\t")
+    assert datetime.fromisoformat(saved_at) == datetime(2025, 6, 1, 9, 30).astimezone()
+    assert (count, agents) == ("2", "terminal,claude")
+    assert f"synk: warning: {bad}: corrupt, not valid JSON" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert bad.read_text() == "{"
+
+
+def test_list_saved_with_nothing_saved_prints_nothing() -> None:
+    result = run_synk("--list-saved")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_restore_of_a_missing_or_bad_workspace_exits_2_naming_it() -> None:
+    result = run_synk("--restore", "nothing-here")
+    assert result.returncode == 2
+    assert "--restore: No saved workspace named 'nothing-here'" in result.stderr
+    assert "see synk --list-saved" in result.stderr
+    newer = paths.sessions_dir() / "future.json"
+    newer.parent.mkdir(parents=True)
+    newer.write_text('{"version": 9, "saved_at": "2030-01-01T00:00:00", "sessions": []}')
+    result = run_synk("--restore", "future")
+    assert result.returncode == 2
+    assert f"--restore: {newer}: written by a newer synk" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = run_synk("--restore", "a/b")
+    assert result.returncode == 2 and "may not contain /" in result.stderr

@@ -80,12 +80,12 @@ class Synk:
     def __init__(self, tmp_path: Path, *args: str) -> None:
         self.socket = f"synk-e2e-{uuid.uuid4().hex[:10]}"
         home = tmp_path / "home"
-        home.mkdir()
+        home.mkdir(exist_ok=True)
         (home / ".profile").write_text("PS1='test$ '\n")
         project = tmp_path / "project"
-        project.mkdir()
+        project.mkdir(exist_ok=True)
         config = tmp_path / "config"
-        config.mkdir()
+        config.mkdir(exist_ok=True)
         env = {
             "HOME": str(home),
             "SYNK_CONFIG_DIR": str(config),
@@ -248,8 +248,10 @@ def test_type_broadcast_zoom_quit_and_nothing_is_left(
     synk.keys("z")
     synk.wait_for(lambda lines: sum(line.count("terminal") for line in lines) == 4, "grid back")
 
-    # quit (still in grid mode): synk ends, and so does every process it started
+    # quit (still in grid mode), not saving: synk ends, and so does every process it started
     synk.keys("q")
+    synk.wait_for(lambda lines: "Save session for later?" in "\n".join(lines), "quit question")
+    synk.keys("n")
     poll(lambda: synk.exit_status() is not None, what="synk exited")
     assert synk.exit_status() == 0
     assert synk.tmux("display-message", "-p", "-t", "0", "#{alternate_on}") == "0"

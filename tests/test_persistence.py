@@ -548,8 +548,8 @@ async def test_wire_save_list_and_load_on_a_bare_manager(
     listed = await invoke(mgr, "persistence:list_saved", {})
     assert {item["name"] for item in listed} == {"wired", default.stem}
     assert all(item["sessionCount"] == 2 and item["error"] is None for item in listed)
-    # load replaces the sessions: same panes, same dirs, fresh processes
-    old_pids = {info.pid for info in mgr.list()}
+    # load replaces the sessions: same panes, same dirs, new sessions
+    old_ids = {info.session_id for info in mgr.list()}
     result = await invoke(mgr, "persistence:load_session", {"path": str(path)})
     assert result == {"sessionCount": 2, "problems": []}
     infos = mgr.list()
@@ -557,7 +557,7 @@ async def test_wire_save_list_and_load_on_a_bare_manager(
         (0, str(project)),
         (1, str(project / "sub")),
     ]
-    assert not {i.pid for i in infos} & old_pids
+    assert not {i.session_id for i in infos} & old_ids
 
 
 async def test_wire_load_restores_what_it_can_and_reports_the_rest(

@@ -1,0 +1,61 @@
+"""Ask for the name a workspace is saved under, prefilled with a default.
+
+The default (project folder + time) is selected, so typing replaces it and
+Enter alone keeps it. A name that cannot be a file name is refused here,
+with the reason, before anything is written.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label
+
+from synk_tui.errors import InvalidWorkspaceNameError
+from synk_tui.persistence import validate_name
+
+
+class SaveNameScreen(ModalScreen[str | None]):
+    """A one-line name input; dismiss with the valid name (Enter) or None (Esc)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, default: str, title: str = "Save workspace as:", detail: str = "") -> None:
+        super().__init__()
+        self.default = default
+        self.title_text = title
+        self.detail = detail
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(self.title_text, id="save-title")
+            if self.detail:
+                yield Label(self.detail, id="save-detail")
+            yield Input(value=self.default, select_on_focus=True, id="save-name")
+            yield Label("", id="save-error")
+            yield Label("[dim]enter save  esc cancel[/dim]")
+
+    def on_mount(self) -> None:
+        name_input = self.query_one(Input)
+        name_input.focus()
+        name_input.select_all()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter: a valid name closes the dialog; a bad one says why and stays."""
+        event.stop()
+        try:
+            name = validate_name(event.value)
+        except InvalidWorkspaceNameError as error:
+            self.query_one("#save-error", Label).update(f"[b red]{error.message}[/]")
+            return
+        self.dismiss(name)
+
+    def action_cancel(self) -> None:
+        """Close without saving."""
+        self.dismiss(None)
