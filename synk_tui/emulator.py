@@ -2,10 +2,12 @@
 
 The screen is kept as two parallel lists per row (cell texts and interned
 style keys) so that a run of text is one slice assignment, and scrollback is
-stored compactly: a plain row is one ``str``, a styled row a tuple of
-``(text, StyleKey)`` runs. pyte 0.8.2 is used only for its DEC special
-graphics table: its parser and ``Screen`` are too slow and miss too much (see
-NOTES section 2), so tokenizing and the screen model are our own.
+stored compactly: a plain row is one ``str``, a styled row its text plus
+packed (length, style id) runs, or, for a line that scrolled in during a
+flood, the line as it arrived until someone reads it. No pyte: its parser and
+``Screen`` were 35x slower than tmux, needed ~174 bytes a scrollback cell and
+miss too much (NOTES section 2); the one thing taken from it, the DEC special
+graphics table, is a 32-character constant here.
 
 Widths follow ``rich.cells.split_graphemes`` (what Textual lays out with): a
 grapheme cluster occupies one cell holding the whole cluster, followed by an
@@ -19,9 +21,12 @@ streams):
   SGR or moves the cursor horizontally, everything before the last
   ``scrollback + rows`` line feeds will be scrolled out of scrollback anyway,
   so only its final SGR state and bell count are computed;
-* plain lines: a run of ``printable ASCII + CRLF`` lines arriving with the
-  cursor at the bottom-left of a blank bottom row goes straight into
-  scrollback as strings.
+* plain and styled lines: a run of ``one-cell characters and SGR + CRLF``
+  lines that fit the width, arriving with the cursor at the bottom-left of a
+  blank bottom row, goes straight into scrollback: plain ones as strings,
+  styled ones as the raw line (``_LazyRow``), decoded into runs only when
+  the row is read. Only the last ``rows - 1`` lines become cells, and only
+  the SGR state is carried through the lines that fall out of scrollback.
 """
 
 from __future__ import annotations
@@ -35,7 +40,6 @@ from collections.abc import Callable, Sequence
 from itertools import groupby
 from urllib.parse import unquote, urlparse
 
-from pyte.charsets import VT100_MAP
 from rich.cells import cell_len, get_character_cell_size, split_graphemes
 
 StyleKey = tuple[int, int, int]
@@ -174,7 +178,15 @@ _NARROW = frozenset(
     for c in range(lo, hi + 1)
 )
 _is_narrow = _NARROW.issuperset
-_DEC_TABLE = {ord(k): v for k, v in ((chr(i), VT100_MAP[i]) for i in range(0x5F, 0x7F))}
+# DEC special graphics (ESC ( 0), 0x5f..0x7e, as xterm and tmux draw them.
+DEC_GRAPHICS = dict(
+    zip(
+        range(0x5F, 0x7F),
+        "\u00a0◆▒␉␌␍␊°±░␋┘┐┌└┼⎺⎻─⎼⎽├┤┴┬│≤≥π≠£·",
+        strict=True,
+    )
+)
+_DEC_TABLE = DEC_GRAPHICS
 _UK_TABLE = {ord("#"): "\u00a3"}
 _ZWJ = "\u200d"
 _VS16 = "\ufe0f"

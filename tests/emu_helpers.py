@@ -13,9 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from pyte.charsets import VT100_MAP
-
-from synk_tui.emulator import TerminalEmulator
+from synk_tui.emulator import DEC_GRAPHICS, TerminalEmulator
 
 
 def snapshot(e: TerminalEmulator) -> dict[str, Any]:
@@ -158,7 +156,7 @@ class TmuxPane:
 
 _SGR = re.compile(r"\x1b\[[0-9;:]*m")
 _ACS = re.compile(r"\x0e([^\x0f]*)\x0f?")
-_ACS_TABLE = {i: VT100_MAP[i] for i in range(0x5F, 0x7F)}
+_ACS_TABLE = DEC_GRAPHICS
 
 
 def _plain(row: str) -> str:

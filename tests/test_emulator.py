@@ -159,6 +159,13 @@ def test_dec_line_drawing() -> None:
     assert e.lines()[0] == "┌─┐ q"
 
 
+def test_dec_special_graphics_table() -> None:
+    """The whole set, as xterm draws it (the table was pyte's; now our own)."""
+    e = TerminalEmulator(40, 2, 0)
+    e.feed(b"\x1b(0" + bytes(range(0x60, 0x7F)) + b"\x1b(B~")
+    assert e.lines()[0] == "◆▒␉␌␍␊°±░␋┘┐┌└┼⎺⎻─⎼⎽├┤┴┬│≤≥π≠£·~"
+
+
 # ----------------------------------------------------------------- screens
 
 
