@@ -815,6 +815,7 @@ class SynkApp(App[None], inherit_bindings=False):
                 f"autosaved {when}?",
                 yes="y restore",
                 no="n start fresh",
+                cancel="esc start fresh, ask again next time",
             ),
             answered,
         )
@@ -856,8 +857,8 @@ class SynkApp(App[None], inherit_bindings=False):
         self.push_screen(
             ConfirmScreen(
                 "Save session for later?",
-                f"Quitting ends the {count} session{'' if count == 1 else 's'}; "
-                "a saved workspace brings them back (grid key o, synk --restore).",
+                f"Quitting ends {count} session{'' if count == 1 else 's'}; "
+                "saved, they come back with grid key o.",
                 yes="y save",
                 no="n quit without saving",
             ),

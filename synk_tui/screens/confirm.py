@@ -25,19 +25,31 @@ class ConfirmScreen(ModalScreen[bool | None]):
         Binding("escape", "answer(None)", "Cancel"),
     ]
 
-    def __init__(self, question: str, detail: str = "", *, yes: str = "y yes", no: str = "n no"):
+    def __init__(
+        self,
+        question: str,
+        detail: str = "",
+        *,
+        yes: str = "y yes",
+        no: str = "n no",
+        cancel: str = "esc cancel",
+    ):
         super().__init__()
         self.question = question
         self.detail = detail
         self.yes = yes
         self.no = no
+        self.cancel = cancel
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label(self.question, id="question")
             if self.detail:
                 yield Label(self.detail, id="detail")
-            yield Label(f"[b]{self.yes}[/b]   [b]{self.no}[/b]   [b]esc[/b] cancel", id="answers")
+            esc, _, cancel = self.cancel.partition(" ")
+            yield Label(
+                f"[b]{self.yes}[/b]   [b]{self.no}[/b]   [b]{esc}[/b] {cancel}", id="answers"
+            )
 
     def action_answer(self, answer: bool | None) -> None:
         """Close the dialog with the answer."""

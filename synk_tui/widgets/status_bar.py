@@ -76,9 +76,8 @@ class StatusBar(Widget):
             f"\u2190\u2193\u2191\u2192 move  {key_label(k.new_session)} new  "
             f"{key_label(k.close_session)} close  {key_label(k.zoom)} zoom  "
             f"{key_label(k.mark)} mark  {key_label(k.command_bar)} prompt  "
-            f"{key_label(k.broadcast)} broadcast  {key_label(k.save)} save  "
-            f"{key_label(k.restore)} restore  {key_label(k.help)} help  "
-            f"{key_label(k.quit)} quit"
+            f"{key_label(k.broadcast)} broadcast  {key_label(k.help)} help  "
+            f"{key_label(k.quit)} quit  {key_label(k.save)} save  {key_label(k.restore)} restore"
         )
 
     def render(self) -> Text:
