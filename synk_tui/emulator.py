@@ -75,13 +75,11 @@ class _LazyRow:
 
 ScrollbackRow = str | tuple[str, bytes] | _LazyRow
 """A plain default-style row as one string, a styled row as (text, packed
-runs): the runs as an ``array("I")`` of (characters, style id) pairs, about 8
-bytes a run instead of ~130 for a tuple of tuples; or a ``_LazyRow``."""
+runs): each run one 64-bit word (length, attributes and palette colours), or
+two when a colour is truecolour, so ~8 bytes a run instead of ~130 for a
+tuple of tuples and no style table that only grows; or a ``_LazyRow``."""
 
 _STYLES: dict[StyleKey, StyleKey] = {DEFAULT_STYLE: DEFAULT_STYLE}
-_STYLE_IDS: dict[StyleKey, int] = {DEFAULT_STYLE: 0}
-_STYLE_LIST: list[StyleKey] = [DEFAULT_STYLE]
-"""Scrollback style ids: append-only, so stored rows stay valid."""
 
 
 def _intern(style: StyleKey) -> StyleKey:
@@ -117,8 +115,6 @@ _CONTROL_OR_ESC = re.compile(r"[\x00-\x06\x0e-\x1f\x7f-\x9f]")
 _SGR_ANY = re.compile(r"\x1b\[([0-9;:]*)m")
 _SGR_SPLIT = re.compile(r"\x1b\[([0-9;:]*)m")
 _STYLED_LINES: dict[int, re.Pattern[str]] = {}
-# Lines of one-cell characters (as rich measures them) and SGR, each ending in CRLF.
-_ONE_CELL = "\x20-\x7e\xa0-\xac\xae-\u02ff\u0370-\u0482\u2500-\u25fc"
 
 
 # One-cell characters per rich's table (everything it does not list as 0 or 2).
@@ -166,7 +162,7 @@ def _styled_lines_re(cols: int) -> re.Pattern[str]:
     pat = _STYLED_LINES.get(cols)
     if pat is None:
         sgr = r"(?:\x1b\[[0-9;:]*+m)*+"
-        one = "(?:" + sgr + "[" + _ONE_CELL + "])"
+        one = "(?:" + sgr + "[" + _ONE_CELL_ALL + "])"
         pat = re.compile("(?:" + one + "{0," + str(cols) + "}+" + sgr + r"\r\n)+")
         _STYLED_LINES[cols] = pat
     return pat
@@ -1954,16 +1950,42 @@ def _compact_runs(runs: list[tuple[str, StyleKey]]) -> str | tuple[str, bytes]:
     return _pack(runs)
 
 
+# A packed run: bit 0 says a second word follows with the truecolour pair;
+# bits 1-20 the length, 21-32 the attributes, then (palette runs only) the
+# foreground + 1 in bits 33-41 and the background + 1 in bits 42-50.
+_RUN_MAX = (1 << 20) - 1
+_RUN_CODES: dict[StyleKey, tuple[int, int]] = {}
+
+
+def _run_code(style: StyleKey) -> tuple[int, int]:
+    """(first word without the length, second word or -1) for a style."""
+    code = _RUN_CODES.get(style)
+    if code is None:
+        fg, bg, attrs = style
+        if fg < TRUECOLOR and bg < TRUECOLOR:
+            code = (attrs << 21 | (fg + 1) << 33 | (bg + 1) << 42, -1)
+        else:
+            code = (1 | attrs << 21, (fg + 1) | (bg + 1) << 32)
+        if len(_RUN_CODES) > 100_000:
+            _RUN_CODES.clear()
+        _RUN_CODES[style] = code
+    return code
+
+
 def _pack(runs: list[tuple[str, StyleKey]]) -> tuple[str, bytes]:
-    ids = _STYLE_IDS
     flat: list[int] = []
     for text, style in runs:
-        sid = ids.get(style)
-        if sid is None:
-            sid = ids[style] = len(_STYLE_LIST)
-            _STYLE_LIST.append(style)
-        flat += (len(text), sid)
-    return ("".join([t for t, _ in runs]), array("I", flat).tobytes())
+        head, extra = _run_code(style)
+        n = len(text)
+        while n > _RUN_MAX:  # only a row of absurdly long clusters gets here
+            flat.append(head | _RUN_MAX << 1)
+            if extra >= 0:
+                flat.append(extra)
+            n -= _RUN_MAX
+        flat.append(head | n << 1)
+        if extra >= 0:
+            flat.append(extra)
+    return ("".join([t for t, _ in runs]), array("Q", flat).tobytes())
 
 
 def _unpack(row: ScrollbackRow) -> list[tuple[str, StyleKey]]:
@@ -1972,14 +1994,29 @@ def _unpack(row: ScrollbackRow) -> list[tuple[str, StyleKey]]:
     if isinstance(row, str):
         return [(row, DEFAULT_STYLE)] if row else []
     text, blob = row
-    packed = array("I")
+    packed = array("Q")
     packed.frombytes(blob)
     out: list[tuple[str, StyleKey]] = []
     pos = 0
-    styles = _STYLE_LIST
-    for i in range(0, len(packed), 2):
-        n = packed[i]
-        out.append((text[pos : pos + n], styles[packed[i + 1]]))
+    i = 0
+    count = len(packed)
+    split = False  # the previous run was cut at _RUN_MAX: join this one to it
+    while i < count:
+        word = packed[i]
+        i += 1
+        n = (word >> 1) & _RUN_MAX
+        attrs = (word >> 21) & 0xFFF
+        if word & 1:
+            pair = packed[i]
+            i += 1
+            style = _intern(((pair & 0xFFFFFFFF) - 1, (pair >> 32) - 1, attrs))
+        else:
+            style = _intern((((word >> 33) & 0x1FF) - 1, ((word >> 42) & 0x1FF) - 1, attrs))
+        if split:
+            out[-1] = (out[-1][0] + text[pos : pos + n], style)
+        else:
+            out.append((text[pos : pos + n], style))
+        split = n == _RUN_MAX
         pos += n
     return out
 

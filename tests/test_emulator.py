@@ -325,6 +325,32 @@ def test_styled_scrollback_is_runs() -> None:
     assert e.scrollback_lines() == ["Ab"]
 
 
+def test_scrollback_keeps_every_colour_kind_and_attribute() -> None:
+    """Palette, truecolour (either side) and all attributes survive packing."""
+    e = TerminalEmulator(cols=30, rows=1, scrollback=5)
+    e.feed(
+        b"\x1b[1;2;3;4;5;7;8;9;53;38;5;255;48;5;0mA"
+        b"\x1b[0;38;2;255;254;253mB\x1b[48;2;0;0;1;39mC\x1b[0;97;41mD\x1b[m  \r\n"
+    )
+    assert e.row_runs(-1) == [
+        ("A", (255, 0, 511)),
+        ("B", (TRUECOLOR | 0xFFFEFD, -1, 0)),
+        ("C", (-1, TRUECOLOR | 1, 0)),
+        ("D", (15, 1, 0)),
+    ]
+
+
+def test_packed_rows_hold_runs_longer_than_a_word_can_count() -> None:
+    from synk_tui.emulator import _pack, _unpack
+
+    runs = [
+        ("x" * 1_100_000, (1, TRUECOLOR | 5, 8)),
+        ("y" * 2_100_000, (3, 4, 0)),
+        ("z", (5, 6, 0)),
+    ]
+    assert _unpack(_pack(runs)) == runs
+
+
 # ------------------------------------------------------------------ resize
 
 

@@ -33,7 +33,8 @@ COLOURS = ["\x1b[38;5;%dm", "\x1b[48;5;%dm", "\x1b[38;5;%d;48;5;17m", "\x1b[0;38
 COLOURS += ["\x1b[38;2;%d;0;255m", "\x1b[48:2::%d:1:2m", "\x1b[3%dm", "\x1b[1;9%dm"]
 RESETS = ["\x1b[0m", "\x1b[m", "\x1b[39m", "\x1b[49m", "\x1b[22;23m", "\x1b[0;1;2;4m"]
 RESETS += ["\x1b[;7m", "\x1b[x;2m", "\x1b[38;5m", "\x1b[7;27m"]
-NARROW_TEXT = ["box─│┌", "café", "naïve", "ÿ", "¬", "Ωμ", "x" * 7, "  ", "w"]
+NARROW_TEXT = ["box─│┌", "café", "naïve", "ÿ", "¬", "Ωμ", "x" * 7, "  ", "w", "⏺✻⎿…↑"]
+NARROW_TEXT += ["\u0600x", "\u0e33", "\U0001f1fa\U0001f1f8", "\u00ad"]  # one cell, as rich says
 # Before a flood: leave the bottom row blank in a colour other than the one
 # the current SGR state would paint it with, or just reset.
 PRE_FLOOD = ["\x1b[44m\x1b[2J\x1b[m\x1b[255;1H\x1b[A", "\x1b[41m\x1b[2J\x1b[49;32m\x1b[255H\x1bM"]
