@@ -15,7 +15,9 @@ session starts on a clean screen with a fresh prompt (or the agent).
 A warm POSIX-family shell waits for that line "armed": sitting in the `read`
 builtin (`ARM_LINE`) rather than in its line editor, so the kernel's line
 discipline takes the setup line in one go instead of readline or zle
-processing it key by key (about a quarter of a pooled start).
+processing it key by key (about a quarter of a pooled start). A canonical
+tty line holds at most 4095 bytes, so the line goes in pieces of at most
+`ARMED_PIECE` bytes that the shell joins, and an empty line ends it.
 """
 
 from __future__ import annotations
@@ -57,13 +59,21 @@ MARKER_PREFIX = b"\x1b]697;synk-ready;"
 ESC byte, the echo of the command line shows a backslash escape instead."""
 
 
-ARM_LINE = b' IFS= read -r __synk_setup; eval "unset __synk_setup; $__synk_setup"\r'
-"""Typed into an idle shell: it waits in `read`, and `eval`s the setup line."""
+ARMED_MARKER = MARKER_PREFIX + b"armed\x07"
+"""Printed once the tty is back in canonical mode (the editor hands it back
+before running a line), so text written from then on reaches `read` intact."""
+ARM_LINE = (
+    b" printf '\\033]697;synk-ready;armed\\007';"
+    b' __synk_setup=; while IFS= read -r __synk_piece && [ -n "$__synk_piece" ];'
+    b" do __synk_setup=$__synk_setup$__synk_piece; done;"
+    b' eval "unset __synk_setup __synk_piece; $__synk_setup"\r'
+)
+"""Typed into an idle shell: it reads the setup line's pieces up to an empty
+line, then `eval`s them joined."""
 ARMABLE_SHELLS = frozenset({"bash", "zsh", "sh", "dash", "ash", "ksh", "mksh"})
 """Shells whose `read -r` and `eval` mean what ARM_LINE needs (fish's don't)."""
-CANONICAL_LINE_MAX = 4000
-"""A canonical-mode tty line holds 4095 bytes; longer setup lines go to the
-shell's own line editor instead (an empty line ends the armed `read` first)."""
+ARMED_PIECE = 2048
+"""Bytes per piece of an armed setup line: well inside a 4095-byte tty line."""
 
 
 class PtyState(enum.Enum):
@@ -346,8 +356,8 @@ class ProcessPool:
             shell.output.clear()
         claimed: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         shell.expect_marker(marker, claimed, on_ready)
-        if shell.armed and len(line) > CANONICAL_LINE_MAX:
-            line = b"\r" + line  # end the armed read empty; the editor takes the line
+        if shell.armed:
+            line = armed_pieces(line)
         shell.armed = False
         shell.process.write(line + typeahead)
         resend = b"" if pooled else line + typeahead
@@ -547,6 +557,7 @@ class ProcessPool:
         shell = self._spawn_shell(warming=True)
         try:
             ready = await self._wait_prompt(shell, self.config.warm_timeout)
+            ready = ready and await self._arm(shell, self.config.warm_timeout)
         except BaseException:
             self._warming.discard(shell)
             await self._kill(shell)
@@ -617,6 +628,7 @@ class ProcessPool:
             if healthy:
                 shell.output[:] = rest or b""
                 healthy = await self._wait_prompt(shell, config.recycle_timeout)
+                healthy = healthy and await self._arm(shell, config.recycle_timeout)
         except asyncio.CancelledError:
             self._recycling.discard(shell)
             await self._kill(shell)
@@ -628,11 +640,21 @@ class ProcessPool:
             await self._kill(shell)
             self._post_status()
 
+    async def _arm(self, shell: PooledPty, timeout: float) -> bool:
+        """Put a POSIX-family shell at its prompt into the armed `read`;
+        False if it does not get there (other shells stay at the prompt)."""
+        if os.path.basename(self.config.shell) not in ARMABLE_SHELLS:
+            return True
+        shell.output.clear()
+        shell.process.write(ARM_LINE)
+        if await self._wait_marker(shell, ARMED_MARKER, timeout) is None:
+            return False
+        shell.output.clear()
+        shell.armed = True
+        return True
+
     def _make_idle(self, shell: PooledPty) -> None:
-        """A shell at its prompt joins the idle queue, armed where it can be."""
-        if os.path.basename(self.config.shell) in ARMABLE_SHELLS:
-            shell.process.write(ARM_LINE)
-            shell.armed = True
+        """A ready shell joins the idle queue."""
         shell.state = PtyState.IDLE
         self._idle.append(shell)
         self._post_status()
@@ -685,6 +707,13 @@ def validate_env(env: Mapping[str, str]) -> None:
             )
 
 
+def armed_pieces(line: bytes) -> bytes:
+    """The setup line as an armed shell reads it: pieces, then an empty line."""
+    text = line.rstrip(b"\r")
+    pieces = [text[i : i + ARMED_PIECE] for i in range(0, len(text), ARMED_PIECE)]
+    return b"\r".join(pieces) + b"\r\r"
+
+
 def build_setup_line(
     working_dir: str | None,
     env: Mapping[str, str],
@@ -701,6 +730,10 @@ def build_setup_line(
     if reset:
         parts.append("stty sane 2>/dev/null")
     if working_dir is not None:
+        if any(ord(ch) < 32 or ch == "\x7f" for ch in working_dir):
+            raise InvalidArgumentError(
+                f"Working directory holds a control character: {working_dir!r}", "workingDir"
+            )
         if not os.path.isabs(working_dir):
             raise InvalidArgumentError(
                 f"Working directory must be absolute: {working_dir!r}", "workingDir"

@@ -228,6 +228,23 @@ class SessionManager:
 
         session_id = next(self._ids)
         self._last_id = session_id
+        session_env = {
+            "SYNK_SESSION": str(session_id),
+            "SYNK_PROJECT": project,
+            "TERM": "xterm-256color",
+            "COLORTERM": "truecolor",
+            **extra_env,
+        }
+        # Type the setup first: the shell reads it while the rest is built, and
+        # text written from here on follows it as typeahead.
+        pending = self.pool.claim_nowait(
+            working_dir=workdir,
+            env=session_env,
+            exec_argv=exec_argv,
+            cols=cols,
+            rows=rows,
+            on_ready=functools.partial(self._on_started, session_id),
+        )
         info = SessionInfo(
             session_id=session_id,
             pane_index=pane_index,
@@ -235,7 +252,7 @@ class SessionManager:
             project_path=project,
             working_dir=workdir,
             branch=branch if branch is not None else current_branch(workdir),
-            pid=None,
+            pid=pending.process.pid,
             status=STARTING,
             exit_code=None,
             cols=cols,
@@ -244,35 +261,19 @@ class SessionManager:
             args=agent_args,
             env_names=sorted(extra_env),
         )
-        session_env = {
-            "SYNK_SESSION": str(session_id),
-            "SYNK_PROJECT": project,
-            "TERM": "xterm-256color",
-            "COLORTERM": "truecolor",
-            **extra_env,
-        }
         session = _Session(info, TerminalEmulator(cols, rows, self.scrollback))
         session.emulator.on_reply = functools.partial(self._reply, session)
         session.emulator.on_clipboard = functools.partial(self._clipboard, session_id)
-        # Type the setup now, so text written from here on follows it as typeahead.
-        pending = self.pool.claim_nowait(
-            working_dir=workdir,
-            env=session_env,
-            exec_argv=exec_argv,
-            cols=cols,
-            rows=rows,
-            on_ready=functools.partial(self._on_started, session),
-        )
         session.process = pending.process
-        info.pid = pending.process.pid
         self._sessions[session_id] = session
         session.start_task = asyncio.ensure_future(self._watch_start(session, pending))
         return SessionCreated(session_id, pane_index)
 
-    def _on_started(self, session: _Session, rest: bytes) -> None:
+    def _on_started(self, session_id: int, rest: bytes) -> None:
         """The setup ran: from here on the output is the session's own."""
-        process = session.process
-        if process is None or session.info.session_id not in self._sessions:
+        session = self._sessions.get(session_id)
+        process = session.process if session else None
+        if session is None or process is None:
             return
         info = session.info
         info.status = RUNNING

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from synk_tui.errors import MaxSessionsError, PoolError
+from synk_tui.errors import InvalidArgumentError, MaxSessionsError, PoolError
 from synk_tui.events import AppError, PoolStatus
-from synk_tui.pool import PoolConfig, ProcessPool, last_line
+from synk_tui.pool import PoolConfig, ProcessPool, armed_pieces, build_setup_line, last_line
 from synk_tui.pty_process import PtyProcess
 from tests.core_helpers import EventLog, alive, pool_config, wait_for
 
@@ -52,6 +52,19 @@ def test_defaults_match_the_spec() -> None:
 def test_last_line_ignores_escapes_and_redraws() -> None:
     assert last_line(b"motd\r\n\x1b[?2004h\x1b]0;title\x07user@host:~$ ") == "user@host:~$ "
     assert last_line(b"%    \r \r\x1b[1mhost% \x1b[0m") == "host% "
+
+
+def test_armed_pieces_fit_a_tty_line_and_end_with_an_empty_line() -> None:
+    line = b" " + b"x" * 5000 + b"\r"
+    pieces = armed_pieces(line).split(b"\r")
+    assert pieces[-2:] == [b"", b""]  # the empty line that ends the read
+    assert b"".join(pieces) == line.rstrip(b"\r")
+    assert all(0 < len(p) <= 4095 for p in pieces[:-2])
+
+
+def test_a_working_dir_with_a_control_character_is_refused() -> None:
+    with pytest.raises(InvalidArgumentError, match="control character"):
+        build_setup_line("/tmp/a\nb", {}, None)
 
 
 async def test_warms_initial_size_and_posts_status(tmp_path: Path) -> None:
@@ -100,10 +113,12 @@ async def test_claim_is_fifo_sets_up_and_hides_the_setup(tmp_path: Path) -> None
         await pool.shutdown()
 
 
-@pytest.mark.parametrize("value_size", [10, 6000], ids=["short", "longer-than-a-tty-line"])
+@pytest.mark.parametrize(
+    "value_size", [10, 6000, 30000], ids=["short", "over-a-tty-line", "many-lines"]
+)
 async def test_armed_shell_takes_any_setup_and_a_new_size(tmp_path: Path, value_size: int) -> None:
     # idle bash waits in `read` for its setup line; one longer than a
-    # canonical tty line (4095 bytes) must still arrive whole, via readline
+    # canonical tty line (4095 bytes) must still arrive whole, in pieces
     pool = ProcessPool(pool_config(tmp_path, initial_pool_size=1))
     await pool.start()
     try:
