@@ -25,8 +25,10 @@ streams):
   lines that fit the width, arriving with the cursor at the bottom-left of a
   blank bottom row, goes straight into scrollback: plain ones as strings,
   styled ones as the raw line (``_LazyRow``), decoded into runs only when
-  the row is read. Only the last ``rows - 1`` lines become cells, and only
-  the SGR state is carried through the lines that fall out of scrollback.
+  the row is read; the last ``rows - 1`` lines stay lines on screen too
+  until something other than printing on the bottom row, a line feed or SGR
+  needs their cells (``_settle``), and only the SGR state is carried through
+  the lines that fall out of scrollback.
 """
 
 from __future__ import annotations
@@ -325,6 +327,9 @@ class TerminalEmulator:
         self.bell_count = 0
         self._dirty: set[int] = set()
         self._all_dirty = True
+        self._raw: list[str | _LazyRow | None] | None = None
+        """Per screen row, the line a flood wrote there when its cells are not
+        built yet (see ``_settle``); None when every row is built."""
 
     # ------------------------------------------------------------ public API
 
@@ -415,6 +420,8 @@ class TerminalEmulator:
 
     def lines(self) -> list[str]:
         """The visible rows as text, right-stripped, a wide char once."""
+        if self._raw is not None:
+            self._settle()
         return ["".join(row).rstrip(" ") for row in self._chars]
 
     def scrollback_lines(self) -> list[str]:
@@ -440,6 +447,8 @@ class TerminalEmulator:
         Visible rows cover exactly ``cols`` cells; scrollback rows at most that.
         """
         if index >= 0:
+            if self._raw is not None:
+                self._settle()
             return _runs(self._chars[index], self._styles[index])
         if not self._sb_max or -index > len(self._scrollback):
             raise IndexError(index)
@@ -455,6 +464,8 @@ class TerminalEmulator:
         cols, rows = max(1, cols), max(1, rows)
         if cols == self._cols and rows == self._rows:
             return
+        if self._raw is not None:
+            self._settle()
         self._wrap_pending = False
         self._last_char = None
         # Height first, on the active screen, then the other screen.
@@ -575,6 +586,8 @@ class TerminalEmulator:
                 if pos < n and self._x == 0:
                     pos = self._plain_lines(text, pos)
             elif kind == 6:
+                if self._raw is not None:
+                    self._settle()
                 self._csi(m.group(4), m.group(5), m.group(6))
                 self._last_char = None
                 if m.group(6) == "K" and m.group(4) == "2" and text.startswith("\x1b[1A", pos):
@@ -594,6 +607,8 @@ class TerminalEmulator:
                 pos = end
                 self._last_char = None
             elif kind == 9:
+                if self._raw is not None:
+                    self._settle()
                 self._esc(m.group(8), m.group(9))
                 self._last_char = None
             else:
@@ -700,7 +715,7 @@ class TerminalEmulator:
                     lines = [line.rstrip(" ") for line in lines]
                 k = len(lines)
                 rest = lines[max(0, k - old - sb) : max(0, k - old)] if sb else []
-                self._shift_in([(line, len(line), None) for line in lines[-rows:]], k, rest)
+                self._shift_in(lines[-old:] if old else [], k, rest)
                 return m.end()
         m = _styled_lines_re(cols).match(text, pos)
         if m is None:
@@ -710,15 +725,14 @@ class TerminalEmulator:
         k = len(lines)
         style = self._style
         # Lines that scroll out of scrollback within this feed: only their SGR
-        # state matters. Lines that stay in scrollback: kept as they arrived.
-        # Lines that stay on screen: decoded into cells.
-        screen_from = max(0, k - old)
-        lazy_from = max(0, screen_from - sb)
+        # state matters. The others are kept as they arrived, in scrollback or
+        # on screen (cells built when someone looks, see ``_settle``).
+        lazy_from = max(0, k - old - sb)
         end_style = _line_end_style
         for i in range(lazy_from):
             style = end_style(lines[i], style)
-        kept: list[ScrollbackRow] = []
-        for i in range(lazy_from, screen_from):
+        kept: list[str | _LazyRow] = []
+        for i in range(lazy_from, k):
             line = lines[i]
             b = blank if i == 0 else _bg_blank(style)
             if style is DEFAULT_STYLE and b is DEFAULT_STYLE and "\x1b" not in line:
@@ -726,65 +740,76 @@ class TerminalEmulator:
                 continue
             kept.append(_LazyRow(line, style, b, cols))
             style = end_style(line, style)
-        made: list[tuple[list[tuple[str, StyleKey]], int, StyleKey]] = []
-        for i in range(screen_from, k):
-            b = blank if i == 0 else _bg_blank(style)
-            segs, width, style = _decode_line(lines[i], style)
-            made.append((segs, width, b))
         self._fg, self._bg, self._attrs = style
         self._style = style
-        self._shift_in(made, k, kept)
+        screen_from = max(0, len(kept) - old)
+        self._shift_in(kept[screen_from:], k, kept[:screen_from])
         self._chars[-1] = [" "] * cols
         self._styles[-1] = [_bg_blank(style)] * cols
         return m.end()
 
     def _shift_in(
-        self,
-        last: Sequence[tuple[str | list[tuple[str, StyleKey]], int, StyleKey | None]],
-        k: int,
-        kept: Sequence[ScrollbackRow],
+        self, last: Sequence[str | _LazyRow], k: int, kept: Sequence[ScrollbackRow]
     ) -> None:
         """Scroll k finished lines through the bottom row.
 
         ``kept`` are the scrollback rows of the lines that scroll past the top
         (at least the last ``scrollback`` of them), ``last`` the final (at
-        most ``rows``) lines as (text or runs, width, blank style) to rebuild
-        as screen rows. The bottom row stays the blank one it was.
+        most ``rows - 1``) lines, which stay on screen with their cells not
+        built yet. The bottom row stays the blank one it was.
         """
-        rows, cols = self._rows, self._cols
+        cols = self._cols
         chars, styles = self._chars, self._styles
-        old = rows - 1  # rows above the blank bottom row, scrolled up first
+        old = self._rows - 1  # rows above the blank bottom row, scrolled up first
+        raw = self._raw
+        if raw is None:
+            raw = [None] * (old + 1)
         if self._sb_max:
-            push = self._push_scrollback
+            push = self._scrollback.append
             for i in range(min(k, old)):
-                push(chars[i], styles[i])
+                entry = raw[i]
+                push(_compact(chars[i], styles[i]) if entry is None else entry)
             if kept:
                 self._scrollback.extend(kept[-self._sb_max :])
-        built_c: list[list[str]] = []
-        built_s: list[list[StyleKey]] = []
-        for content, width, blank in last[-old:] if old else []:
-            if isinstance(content, str):
-                built_c.append(list(content.ljust(cols)))
-                built_s.append([DEFAULT_STYLE] * cols)
+        n = len(last)
+        new_c = chars[k:old] if k < old else []
+        new_s = styles[k:old] if k < old else []
+        new_raw = raw[k:old] if k < old else []
+        for _ in range(n):  # placeholders until _settle builds the cells
+            new_c.append([" "] * cols)
+            new_s.append([DEFAULT_STYLE] * cols)
+        new_raw.extend(last)
+        new_c.append(chars[-1])
+        new_s.append(styles[-1])
+        new_raw.append(None)
+        self._chars, self._styles, self._raw = new_c, new_s, new_raw
+        self._all_dirty = True
+
+    def _settle(self) -> None:
+        """Build the cells of rows a flood left as lines: before anything but
+        printing on the bottom row, line feeds and SGR looks at the screen."""
+        raw = self._raw
+        self._raw = None
+        if raw is None:
+            return
+        cols = self._cols
+        for y, entry in enumerate(raw):
+            if entry is None:
                 continue
+            if isinstance(entry, str):
+                self._chars[y] = list(entry.ljust(cols))
+                self._styles[y] = [DEFAULT_STYLE] * cols
+                continue
+            segs, width, _ = _decode_line(entry.line, entry.style)
             c: list[str] = []
             s: list[StyleKey] = []
-            for seg, style in content:
+            for seg, style in segs:
                 c.extend(seg)
                 s.extend([style] * len(seg))
             c.extend([" "] * (cols - width))
-            s.extend([blank or DEFAULT_STYLE] * (cols - width))
-            built_c.append(c)
-            built_s.append(s)
-        if k >= old:
-            new_c, new_s = built_c, built_s
-        else:
-            new_c = chars[k:old] + built_c
-            new_s = styles[k:old] + built_s
-        new_c.append(chars[-1])
-        new_s.append(styles[-1])
-        self._chars, self._styles = new_c, new_s
-        self._all_dirty = True
+            s.extend([entry.blank] * (cols - width))
+            self._chars[y] = c
+            self._styles[y] = s
 
     # ------------------------------------------------------------------ draw
 
@@ -1054,13 +1079,17 @@ class TerminalEmulator:
         chars, styles = self._chars, self._styles
         # As tmux does, the top line of any scrolled region goes to history.
         keep = history and not self._alt and self._sb_max
+        raw = self._raw  # only set while the region is the whole main screen
         for _ in range(n):
             c = chars.pop(top)
             s = styles.pop(top)
+            entry = None if raw is None else raw.pop(0)
             if keep:
-                self._scrollback.append(_compact(c, s))
+                self._scrollback.append(_compact(c, s) if entry is None else entry)
             chars.insert(bottom, [" "] * cols)
             styles.insert(bottom, [blank] * cols)
+            if raw is not None:
+                raw.append(None)
         self._mark_rows(top, bottom)
 
     def _scroll_down(self, n: int, top: int | None = None) -> None:
