@@ -124,7 +124,7 @@ async def test_save_quit_restore_gives_the_same_layout_and_working_dirs(tmp_path
             tile = again.grid.tile_by_number(number)
             assert tile is not None
             assert again.manager.info(tile.session_id).pane_index == number - 1
-        assert again.workspace_state() == (saved.grid, list(saved.sessions))
+        assert again.workspace.workspace_state() == (saved.grid, list(saved.sessions))
 
 
 # ---- the quit question -----------------------------------------------------------
@@ -217,7 +217,7 @@ async def test_a_failing_save_is_an_error_and_the_old_file_stays(
     app = make_app(tmp_path, 1)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_ready(pilot, app, 1)
-        assert await app.save_workspace("w") is not None
+        assert await app.workspace.save_workspace("w") is not None
         old = (paths.sessions_dir() / "w.json").read_bytes()
 
         def full(fd: int) -> None:
@@ -295,7 +295,7 @@ async def test_restore_list_bad_files_and_message_panes(tmp_path: Path) -> None:
         assert [s.agent_type for s in resaved.sessions] == ["terminal", "terminal", "codex"]
         assert resaved.sessions[2].agent_args == ("--model", "x")
         # a message pane takes no prompt, and x closes it like any pane
-        assert app.send_prompt(tiles[1], "hello") is False
+        assert app.prompts.send_prompt(tiles[1], "hello") is False
         await pilot.press("ctrl+backslash", "2", "x")
         await wait_until(pilot, lambda: [t.number for t in app.grid.tiles] == [1, 3])
         # a new session takes the free pane 2, not a number a message pane holds
@@ -316,7 +316,7 @@ async def test_restoring_a_bad_file_names_it_and_changes_nothing(tmp_path: Path)
         assert notified(app, f"{path}: sessions[0].pane_index is missing")
         await wait_ready(pilot, app, 1)  # the usual session instead
         assert path.read_text() == raw
-        report = await app.restore_file(path)
+        report = await app.workspace.restore_file(path)
         assert report is None and len(app.grid.tiles) == 1
 
 
@@ -404,7 +404,7 @@ async def test_autosave_off_writes_nothing(tmp_path: Path) -> None:
     app = make_app(tmp_path, 1, config=config)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_ready(pilot, app, 1)
-        app.autosave_now()
+        app.workspace.autosave_now()
         app._on_signal(signal.SIGTERM)
         await wait_until(pilot, lambda: not app.is_running, what="exit")
     assert not paths.recovery_dir().exists()

@@ -31,6 +31,7 @@ CORE = [
     "ipc",
     "events",
     "persistence",
+    "lifecycle",
 ]
 FORBIDDEN = ("textual.widgets", "textual.widget", "textual.app", "textual.screen")
 FORBIDDEN_SYNK = ("synk_tui.widgets", "synk_tui.app", "synk_tui.screens", "synk_tui.cli")

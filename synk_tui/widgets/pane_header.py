@@ -14,6 +14,9 @@ from textual.widget import Widget
 
 from synk_tui.status import SessionState, format_cost
 
+NOTE_SECONDS = 3.0
+"""How long a passing note (a prompt reached its session, a bell) stays."""
+
 _DOTS: dict[str, tuple[str, str]] = {
     "starting": ("\u25cc", "yellow"),
     "busy": ("\u25cf", "dodger_blue1"),
@@ -49,6 +52,21 @@ class PaneHeader(Widget):
 
     marked: reactive[bool] = reactive(False)
     """Whether the pane is a target for the command bar."""
+
+    def flash(self, note: str, seconds: float | None = NOTE_SECONDS) -> None:
+        """Show `note` for `seconds`, or until something replaces it (None).
+
+        Its timer clears only this note, never a different one shown since.
+        """
+        self.note = note
+        if seconds is None:
+            return
+
+        def clear() -> None:
+            if self.note == note:
+                self.note = ""
+
+        self.set_timer(seconds, clear)
 
     def render(self) -> Text:
         """Build the header, dropping parts right to left until it fits."""

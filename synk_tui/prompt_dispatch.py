@@ -1,0 +1,108 @@
+"""The command bar's side in the app: open it on the right targets, deliver its prompts.
+
+`prompting.py` holds the pure rules (targets, encoding, history) and the
+`CommandBar` widget the typing; this is the glue between the bar and the
+sessions: which panes a prompt goes to by default, writing it to each
+session (queued by the manager while a session starts), the header notes
+that say it was sent, queued or delivered, and where focus goes when the
+bar closes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from synk_tui.errors import SynkError
+from synk_tui.prompting import encode_prompt
+from synk_tui.widgets.message_pane import MessagePane
+from synk_tui.widgets.session_tile import SessionTile
+
+if TYPE_CHECKING:
+    from synk_tui.app import SynkApp
+
+
+class PromptDispatch:
+    """Opens the command bar and sends what it returns to the target sessions."""
+
+    def __init__(self, app: SynkApp) -> None:
+        self.app = app
+        self.grid = app.grid
+        self._origin: int | None = None
+        """Session id whose pane had focus when the bar opened: focus returns there."""
+        self._queued: set[int] = set()
+        """Sessions that were still starting when a prompt was written to them."""
+
+    def open_bar(self, broadcast: bool) -> None:
+        """Show the command bar on the marked panes, else the selected one (all: broadcast)."""
+        tiles = self.grid.tiles
+        if not tiles:
+            self.app.notify("No sessions to prompt", severity="warning")
+            return
+        selected = self.grid.selected_tile
+        self._origin = selected.session_id if selected else None
+        marked = self.grid.marked_numbers
+        default = marked or ((selected.number,) if selected else ())
+        self.app.status_bar.broadcast = broadcast
+        self.app.command_bar.open(
+            default,
+            tuple(t.number for t in tiles),
+            broadcast,
+            return_to=selected.body if selected else self.grid,
+        )
+
+    def bar_closed(self) -> None:
+        """Focus goes back to the pane that had it, in input mode (unless moved away)."""
+        app = self.app
+        app.status_bar.broadcast = False
+        origin = self.grid.tile(self._origin) if self._origin else None
+        self._origin = None
+        focused = app.focused
+        if focused is None or focused is app.command_bar.input:
+            app.enter_input_mode(origin)
+
+    def send_prompts(self, text: str, targets: tuple[int, ...]) -> None:
+        """The command bar's Enter: the prompt and a carriage return to each target pane."""
+        for number in targets:
+            tile = self.grid.tile_by_number(number)
+            if tile is not None:
+                self.send_prompt(tile, text)
+
+    def send_prompt(self, tile: SessionTile, text: str) -> bool:
+        """Deliver a prompt to one session, queued by the manager while it starts."""
+        if isinstance(tile.body, MessagePane):
+            self.app.notify(
+                f"Pane {tile.number} has no session (it was not restored)",
+                severity="warning",
+            )
+            return False
+        manager = self.app.manager
+        session_id = tile.session_id
+        try:
+            info = manager.info(session_id)
+            bracketed = info.status == "running" and manager.screen(session_id).bracketed_paste
+            manager.write(session_id, encode_prompt(text, bracketed))
+        except SynkError as error:
+            self.app.notify(error.message, title=f"Pane {tile.number}", severity="error")
+            return False
+        if info.status == "starting":
+            self._queued.add(session_id)
+            tile.header.flash("\u2709 queued", seconds=None)
+        else:
+            tile.header.flash("\u2709 sent")
+        return True
+
+    def session_ready(self, tile: SessionTile) -> None:
+        """A prompt queued while the session started has now been delivered."""
+        if tile.session_id in self._queued:
+            self._queued.discard(tile.session_id)
+            tile.header.flash("\u2709 delivered")
+
+    def session_exited(self, tile: SessionTile) -> None:
+        """A queued prompt will never be delivered: the `queued` note goes."""
+        if tile.session_id in self._queued:
+            self._queued.discard(tile.session_id)
+            tile.header.note = ""
+
+    def forget(self, session_id: int) -> None:
+        """The session is closed: nothing is waiting for it any more."""
+        self._queued.discard(session_id)
