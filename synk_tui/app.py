@@ -168,6 +168,7 @@ class SynkApp(App[None], inherit_bindings=False):
     # ---- life cycle --------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        """The grid fills the screen; the command bar (hidden until opened) and status below."""
         yield self.grid
         yield self.command_bar
         yield self.status_bar
@@ -240,6 +241,7 @@ class SynkApp(App[None], inherit_bindings=False):
         focus_now(self.grid)
 
     def watch_mode(self, mode: str) -> None:
+        """The status bar names the mode; the `-grid-mode` class restyles the selection."""
         self.status_bar.mode = mode
         self.set_class(mode == "grid", "-grid-mode")
 
