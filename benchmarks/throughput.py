@@ -18,9 +18,10 @@
    then ~600 lines of truecolour, dim and box-drawing text) fed to a pane
    that already shows the previous frame: time per redraw.
 3. Scrollback memory: 12 emulators of 120x40, each holding 10,000 lines of
-   120 columns (plain and 256-colour), measured with tracemalloc, fed a line
-   per feed (every row decoded into cells and packed) and as a flood in 64 KB
-   feeds (styled rows kept as they arrived until read).
+   120 columns (plain, 256-colour, random truecolour), measured with
+   tracemalloc, fed a line per feed (every row decoded into cells and packed)
+   and as a flood in 64 KB feeds (styled rows kept as they arrived until
+   read).
 
 Runs are alternated (synk, tmux, synk, ...) and the median is reported.
 """
@@ -282,11 +283,12 @@ def redraw(repeat: int) -> float:
 
 
 def scrollback_memory() -> None:
-    for label, styled, bulk in (
-        ("plain", False, False),
-        ("256-colour", True, False),
-        ("plain, flood", False, True),
-        ("256-colour, flood", True, True),
+    for label, kind, bulk in (
+        ("plain", "plain", False),
+        ("256-colour", "256", False),
+        ("truecolour", "rgb", False),
+        ("plain, flood", "plain", True),
+        ("256-colour, flood", "256", True),
     ):
         tracemalloc.start()
         before = tracemalloc.get_traced_memory()[0]
@@ -296,9 +298,16 @@ def scrollback_memory() -> None:
             rng = random.Random(p)
             lines: list[bytes] = []
             for i in range(10_040):
-                if styled:
+                if kind == "256":
                     words = "".join(
                         f"\x1b[38;5;{rng.randrange(256)}mword{(i + k) % 97:02d} " for k in range(15)
+                    )
+                    line = words + "\x1b[0m\r\n"
+                elif kind == "rgb":  # a distinct colour for nearly every word
+                    words = "".join(
+                        f"\x1b[38;2;{rng.randrange(256)};{rng.randrange(256)};{rng.randrange(256)}m"
+                        f"word{(i + k) % 97:02d} "
+                        for k in range(15)
                     )
                     line = words + "\x1b[0m\r\n"
                 else:

@@ -88,7 +88,7 @@ def _intern(style: StyleKey) -> StyleKey:
     """Share one tuple per distinct style, so rows compare by identity cheaply."""
     got = _STYLES.get(style)
     if got is None:
-        if len(_STYLES) > 100_000:  # a pathological stream of truecolours
+        if len(_STYLES) > 30_000:  # a pathological stream of truecolours
             _STYLES.clear()
             _STYLES[DEFAULT_STYLE] = DEFAULT_STYLE
         _STYLES[style] = style
@@ -1744,7 +1744,7 @@ def _transition(style: StyleKey, params: str) -> StyleKey:
     nxt = _intern(
         (style[0] if fg is None else fg, style[1] if bg is None else bg, (style[2] & keep) | add)
     )
-    if len(_SGR_TRANSITIONS) > 50_000:
+    if len(_SGR_TRANSITIONS) > 30_000:
         _SGR_TRANSITIONS.clear()
     _SGR_TRANSITIONS[(style, params)] = nxt
     return nxt
@@ -1924,7 +1924,7 @@ def _decode_line(line: str, style: StyleKey) -> tuple[list[tuple[str, StyleKey]]
             style = nxt
         elif part:
             width += len(part)
-            if segs and segs[-1][1] is style:
+            if segs and segs[-1][1] == style:
                 segs[-1] = (segs[-1][0] + part, style)
             else:
                 segs.append((part, style))
@@ -1995,7 +1995,7 @@ def _run_code(style: StyleKey) -> tuple[int, int]:
             code = (attrs << 21 | (fg + 1) << 33 | (bg + 1) << 42, -1)
         else:
             code = (1 | attrs << 21, (fg + 1) | (bg + 1) << 32)
-        if len(_RUN_CODES) > 100_000:
+        if len(_RUN_CODES) > 30_000:
             _RUN_CODES.clear()
         _RUN_CODES[style] = code
     return code
