@@ -1,6 +1,6 @@
 """Emulator throughput against tmux, measured side by side in one run.
 
-    /work/venv/bin/python benchmarks/throughput.py [--repeat N] [--quick]
+    python benchmarks/throughput.py [--repeat N] [--quick]
 
 1. Floods: ``seq 1 3000000`` (22.9 MB) and a 5 MB 256-colour file are run
    through a real PTY (so ``\\n`` arrives as ``\\r\\n``, about 4 KB a read)
