@@ -16,9 +16,13 @@ that are a single byte (see docs NOTES §3). With the kitty keyboard protocol
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Final, Literal
 
+from textual import events
+from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
+from textual._xterm_parser import XTermParser
 from textual.keys import KEY_TO_UNICODE_NAME, REPLACED_KEYS
 
 __all__ = [
@@ -32,6 +36,7 @@ __all__ = [
     "encode_key",
     "encode_mouse",
     "encode_paste",
+    "keep_alt_in_legacy_input",
     "xterm_modifier",
 ]
 
@@ -418,3 +423,48 @@ def encode_mouse(
 def encode_focus(focused: bool) -> bytes:
     """The focus report (`?1004`) for a pane gaining or losing focus."""
     return b"\x1b[I" if focused else b"\x1b[O"
+
+
+def _with_alt(key_events: Iterable[events.Key]) -> Iterator[events.Key]:
+    for event in key_events:
+        name = event.key if event.key.startswith("alt+") else f"alt+{event.key}"
+        yield events.Key(name, event.character)
+
+
+def keep_alt_in_legacy_input() -> None:
+    """Make Textual's input parser report `ESC x` from the outer terminal as alt+x.
+
+    A terminal without the kitty keyboard protocol sends alt+key (meta) as
+    ESC followed by the key. Textual's parser (8.x) drops the alt when the key
+    is not a single letter or digit: ESC CR arrives as plain enter (so
+    shift+enter mapped to ESC CR, which Claude Code's /terminal-setup installs,
+    would submit the prompt), ESC . (readline's yank-last-arg) as `.`, ESC
+    ctrl+x as ctrl+x, ESC space as space. And it turns a few into macOS
+    conveniences: ESC b/f into ctrl+left/right, ESC DEL into ctrl+w, ESC 1
+    into `¡`. A pane must hand the child the key that was typed, so every
+    `ESC x` becomes alt+x here, which `encode_key` turns back into ESC x (or
+    the kitty form the child asked for). Idempotent; it patches the class,
+    so it must run before the app's driver starts its parser (importing the
+    terminal pane does it).
+    """
+    original = XTermParser._sequence_to_key_events
+    if getattr(original, "_synk_keeps_alt", False):
+        return
+
+    def sequence_to_key_events(
+        self: XTermParser, sequence: str, alt: bool = False
+    ) -> Iterable[events.Key]:
+        if (
+            len(sequence) == 2
+            and sequence[0] == ESC
+            and sequence != ESC + ESC
+            and sequence in ANSI_SEQUENCES_KEYS
+        ):
+            # One of Textual's macOS Option-key mappings: report the real key.
+            return _with_alt(original(self, sequence[1]))
+        key_events = original(self, sequence, alt=alt)
+        # `alt` is set when Textual re-reads an unknown `ESC x` key by key.
+        return _with_alt(key_events) if alt else key_events
+
+    sequence_to_key_events._synk_keeps_alt = True  # type: ignore[attr-defined]
+    XTermParser._sequence_to_key_events = sequence_to_key_events  # type: ignore[method-assign]

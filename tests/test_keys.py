@@ -11,6 +11,7 @@ from __future__ import annotations
 import curses
 
 import pytest
+from textual import events
 from textual._xterm_parser import XTermParser
 
 from synk_tui.keys import (
@@ -18,6 +19,7 @@ from synk_tui.keys import (
     encode_key,
     encode_mouse,
     encode_paste,
+    keep_alt_in_legacy_input,
     xterm_modifier,
 )
 
@@ -402,3 +404,73 @@ def test_kitty_sequences_decode_as_the_same_key_in_textual(key: str) -> None:
     data = encode_key(key, None, kitty_flags=DISAMBIGUATE)
     assert data is not None and data.startswith(b"\x1b[")
     assert [event.key for event in XTermParser().feed(data.decode())] == [key]
+
+
+# --- legacy input from the outer terminal passes through unchanged -----------
+
+LEGACY_INPUT = [
+    # ESC + key: alt (meta) in every terminal without the kitty protocol
+    "\x1bx",
+    "\x1bX",
+    "\x1b\r",  # alt+enter, and shift+enter as Claude Code's /terminal-setup maps it
+    "\x1b\x18",  # ctrl+alt+x
+    "\x1b.",  # readline: yank last argument
+    "\x1b<",
+    "\x1b ",
+    "\x1bb",  # Textual alone would say ctrl+left
+    "\x1bf",
+    "\x1b1",  # Textual alone would say "¡"
+    "\x1b\x7f",  # Textual alone would say ctrl+w
+    "\x1b\t",  # Textual alone would say shift+tab
+    # control keys
+    *[chr(code) for code in range(1, 27) if chr(code) not in "\x08\x09\x0a\x0d"],
+    "\x08",
+    "\t",
+    "\r",
+    "\x7f",
+    "\x1b",
+    # xterm's modified cursor, editing and function keys
+    "\x1b[1;6A",
+    "\x1b[1;3A",
+    "\x1b[1;2H",
+    "\x1b[1;5F",
+    "\x1b[1;7C",
+    "\x1b[1;4B",
+    "\x1b[15;2~",
+    "\x1b[5;5~",
+    "\x1b[6;3~",
+    "\x1b[3;5~",
+    "\x1b[2~",
+    "\x1b[1;2P",
+    "\x1b[24;5~",
+    "\x1b[Z",
+]
+
+
+@pytest.mark.parametrize("raw", LEGACY_INPUT)
+def test_legacy_terminal_input_reaches_the_child_unchanged(raw: str) -> None:
+    """What the outer terminal sent for a key is what the child gets."""
+    keep_alt_in_legacy_input()
+    parser = XTermParser()
+    key_events = [e for e in [*parser.feed(raw), *parser.feed("")] if isinstance(e, events.Key)]
+    assert len(key_events) == 1, key_events
+    event = key_events[0]
+    assert encode_key(event.key, event.character) == raw.encode()
+
+
+@pytest.mark.parametrize(
+    ("raw", "kitty"),
+    [
+        ("\x1b\r", b"\x1b[13;3u"),
+        ("\x1b\x18", b"\x1b[120;7u"),
+        ("\x1b.", b"\x1b[46;3u"),
+        ("\x1bb", b"\x1b[98;3u"),
+        ("\x1b\x7f", b"\x1b[127;3u"),
+    ],
+)
+def test_legacy_alt_keys_in_kitty_mode(raw: str, kitty: bytes) -> None:
+    """A child that pushed kitty flags gets alt keys from a legacy terminal as CSI u."""
+    keep_alt_in_legacy_input()
+    parser = XTermParser()
+    (event,) = [e for e in [*parser.feed(raw), *parser.feed("")] if isinstance(e, events.Key)]
+    assert encode_key(event.key, event.character, kitty_flags=DISAMBIGUATE) == kitty

@@ -16,6 +16,7 @@ from textual import events
 from tests.test_terminal_pane_harness import (
     PaneApp,
     run,
+    screen_rows,
     screen_text,
     shown_after_ready,
     start_cat_v,
@@ -237,4 +238,155 @@ async def test_wheel_in_alt_screen_sends_arrows_when_mouse_is_not_captured(
         await pilot.press("x")
         shown = await shown_after_ready(pilot, pane, "x")
         assert shown.endswith("^[OA^[OA^[OA^[OB^[OB^[OBx")  # DECCKM is on: SS3 arrows
+        await app.shutdown_manager()
+
+
+async def test_modified_keys_typed_as_raw_input_reach_the_child_as_sent(tmp_path: Path) -> None:
+    """ctrl/alt/shift combinations from a legacy outer terminal arrive byte for byte,
+    including the ESC-prefixed ones Textual alone would rename (ESC CR, ESC ., ESC b)."""
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane()
+        await start_cat_v(pilot, pane)
+        chunks = [
+            "\x1b[1;6A",  # ctrl+shift+up
+            "\x1b[1;3A",  # alt+up
+            "\x1b[1;2H",  # shift+home
+            "\x1b[1;5F",  # ctrl+end
+            "\x1b[1;7C",  # ctrl+alt+right
+            "\x1b[5;5~",  # ctrl+pageup
+            "\x1b[15;2~",  # shift+f5
+            "\x1b[24;5~",  # ctrl+f12
+            "\x1b\r",  # alt+enter (shift+enter as Claude Code's /terminal-setup maps it)
+            "\x1b\x18",  # ctrl+alt+x
+            "\x1b.",  # alt+. (readline: last argument)
+            "\x1bb",  # alt+b
+            "\x1b\x7f",  # alt+backspace
+            "\x1b1",  # alt+1
+            "z",
+        ]
+        await terminal_input(pilot, *chunks)
+        shown = await shown_after_ready(pilot, pane, "z")
+        expected = (
+            "^[[1;6A^[[1;3A^[[1;2H^[[1;5F^[[1;7C^[[5;5~^[[15;2~^[[24;5~^[^M^[^X^[.^[b^[^?^[1z"
+        )
+        assert shown.endswith(expected)
+        await app.shutdown_manager()
+
+
+async def test_kitty_keyboard_protocol_follows_the_child(tmp_path: Path) -> None:
+    """A child that pushes kitty flags (Codex, Gemini CLI do) gets `CSI code;mods u`
+    for escape and ctrl/alt keys; after it pops them, xterm's bytes again.
+    (`read -d` puts the tty in cbreak mode: CR becomes LF and ^C a signal, so
+    neither is typed where the legacy bytes are read.)"""
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane()
+        script = (
+            "stty raw -echo opost; printf '\\033[>1u'; echo ON''READY; "
+            "IFS= read -r -d z a; printf '%s' \"$a\" | cat -v; printf '\\033[<u'; echo; "
+            "echo OFF''READY; IFS= read -r -d z b; printf '%s' \"$b\" | cat -v; echo; stty sane"
+        )
+        await run(pilot, pane, script, "ONREADY")
+        emulator = pane.emulator
+        assert emulator is not None and emulator.kitty_keyboard_flags == 1
+        await pilot.press("escape", "ctrl+c", "alt+x", "shift+enter", "up", "a")
+        await terminal_input(pilot, "\x1b.", "z")
+        await wait_until(pilot, lambda: "OFFREADY" in screen_text(pane), what="kitty phase done")
+        kitty_phase = screen_text(pane).split("ONREADY", 1)[1].split("OFFREADY", 1)[0]
+        assert "^[[27u^[[99;5u^[[120;3u^[[13;2u^[[Aa^[[46;3u" in kitty_phase.replace("\n", "")
+        assert emulator.kitty_keyboard_flags == 0
+        await pilot.press("escape", "ctrl+a", "alt+x", "shift+enter", "z")
+        await wait_until(
+            pilot,
+            lambda: "^[^A^[x^[" in screen_text(pane).split("OFFREADY", 1)[1],
+            what="legacy bytes after the pop",
+        )
+        await app.shutdown_manager()
+
+
+async def test_focus_reports_only_when_the_child_asks(tmp_path: Path) -> None:
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane()
+        other = await app.open_pane(focus=False)
+        pane.focus()
+        await start_cat_v(pilot, pane)
+        other.focus()  # the child did not ask (1004): nothing is sent
+        await wait_until(pilot, lambda: other.has_focus)
+        pane.focus()
+        await wait_until(pilot, lambda: pane.has_focus)
+        await pilot.press("x")
+        assert await shown_after_ready(pilot, pane, "x") == "x"
+        await app.shutdown_manager()
+
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane()
+        other = await app.open_pane(focus=False)
+        pane.focus()
+        await run(
+            pilot,
+            pane,
+            "printf '\\033[?1004h'; stty raw -echo opost; echo CAT''READY; cat -vT",
+            "CATREADY",
+        )
+        other.focus()
+        await wait_until(pilot, lambda: other.has_focus)
+        pane.focus()
+        await wait_until(pilot, lambda: pane.has_focus)
+        await pilot.press("x")
+        assert (await shown_after_ready(pilot, pane, "x")).endswith("^[[O^[[Ix")
+        await app.shutdown_manager()
+
+
+async def test_mouse_modes_1003_1002_then_off_gives_the_wheel_back_to_scrollback(
+    tmp_path: Path,
+) -> None:
+    """1003 reports bare motion, 1002 only drags, and once the child turns
+    reporting off the pane keeps clicks and the wheel scrolls its scrollback."""
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await app.open_pane()
+        await run(pilot, pane, "seq 1 100", "100")  # some scrollback for the last phase
+
+        def phase(mode: str, label: str) -> str:
+            return (
+                f"printf '{mode}'; echo {label[0]}''{label[1:]}; "
+                "IFS= read -r -d z a; printf '%s' \"$a\" | cat -v; echo; "
+            )
+
+        script = (
+            "stty raw -echo opost; "
+            + phase("\\033[?1003h\\033[?1006h", "AREADY")
+            + phase("\\033[?1003l\\033[?1002h", "BREADY")
+            + phase("\\033[?1002l\\033[?1006l", "CREADY")
+            + "stty sane"
+        )
+        await run(pilot, pane, script, "AREADY")
+        emulator = pane.emulator
+        assert emulator is not None and emulator.mouse_mode == 1003
+        # bare motion, then a drag (button 1 held: 32 + 0), then the wheel
+        await terminal_input(pilot, "\x1b[<35;4;3M", "\x1b[<32;5;3M", "\x1b[<64;5;3M")
+        await pilot.press("z")
+        await wait_until(pilot, lambda: "BREADY" in screen_rows(pane))
+        text = screen_text(pane).replace("\n", "")
+        assert "^[[<35;4;3M^[[<32;5;3M^[[<64;5;3M" in text.split("AREADY")[1]
+        assert emulator.mouse_mode == 1002
+        await terminal_input(pilot, "\x1b[<35;4;3M", "\x1b[<32;6;3M")
+        await pilot.press("z")
+        await wait_until(pilot, lambda: "CREADY" in screen_rows(pane))
+        text = screen_text(pane).replace("\n", "")
+        assert text.split("BREADY")[1].split("CREADY")[0] == "^[[<32;6;3M"  # no bare motion
+        assert emulator.mouse_mode == 0
+        # reporting off: the wheel scrolls the pane's scrollback, nothing reaches the child
+        await terminal_input(pilot, "\x1b[<64;5;3M")
+        assert pane.scrollback_offset == 3
+        await pilot.click(pane, offset=(2, 2))
+        await pilot.press("z")  # back to live, and ends the read
+        assert pane.scrollback_offset == 0
+        await wait_until(
+            pilot, lambda: "$" in screen_text(pane).split("CREADY", 1)[1], what="script done"
+        )
+        assert "^[" not in screen_text(pane).split("CREADY", 1)[1]
         await app.shutdown_manager()

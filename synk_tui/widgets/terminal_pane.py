@@ -56,9 +56,20 @@ from synk_tui.emulator import (
 )
 from synk_tui.errors import SynkError
 from synk_tui.events import ScreenUpdated, SessionExit
-from synk_tui.keys import MouseAction, encode_focus, encode_key, encode_mouse, encode_paste
+from synk_tui.keys import (
+    MouseAction,
+    encode_focus,
+    encode_key,
+    encode_mouse,
+    encode_paste,
+    keep_alt_in_legacy_input,
+)
 
 __all__ = ["SessionHost", "TerminalPane"]
+
+# Before any app using a pane starts its driver: alt+key from a terminal
+# without the kitty protocol must reach the pane as the key that was typed.
+keep_alt_in_legacy_input()
 
 SYNC_TIMEOUT = 0.15
 """Longest a repaint waits for a child's synchronized-output frame to end."""
