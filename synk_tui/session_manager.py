@@ -61,7 +61,8 @@ __all__ = [
 ]
 
 FRAME_SECONDS = 1 / 60
-"""Events are coalesced to one per session per frame."""
+"""Events are coalesced to one per session per frame. The first change after
+a quiet frame goes up at once (a keystroke's echo does not wait a frame)."""
 SLICE_SECONDS = 0.004
 """How long one parse slice may hold the event loop."""
 CHUNK_BYTES = 16 * 1024
@@ -73,6 +74,14 @@ HIGH_WATER = 8 * 1024 * 1024
 """Unparsed bytes at which reading a session pauses (back-pressure)."""
 LOW_WATER = 1024 * 1024
 """Unparsed bytes at which reading resumes."""
+BACKGROUND_HIGH_WATER = 512 * 1024
+"""While another session has priority (a pane is being typed into), reading a
+session pauses at this backlog, and resumes at an eighth of it. Its backlog
+is then fed in CHUNK_BYTES slices, never whole (a whole multi-megabyte feed
+holds the event loop for hundreds of milliseconds), and its parse slices
+take at most half of the loop: the keystroke echo of the focused session
+stays prompt while every other session floods (benchmarks/input_latency.py),
+and a flooding child simply blocks on its full terminal, as under tmux."""
 NOT_STARTED = -1
 """Exit code of a session whose process never started."""
 
@@ -142,6 +151,8 @@ class _Session:
         self.backlog = bytearray()
         self.pending_output = bytearray()
         self.screen_changed = False
+        self.posted_at = 0.0
+        """When this session's events last went up (perf_counter)."""
         self.reading_paused = False
         self.exit_code: int | None = None
         """Set when the process exited; the session turns `exited` once the
@@ -171,7 +182,8 @@ class SessionManager:
         self._last_id = 0
         self._priority: int | None = None
         self._parse_handle: asyncio.Handle | None = None
-        self._flush_handle: asyncio.TimerHandle | None = None
+        self._flush_handle: asyncio.Handle | None = None
+        self._flushed_at = 0.0
         self._tasks: set[asyncio.Task[Any]] = set()
         self._shut_down = False
 
@@ -447,7 +459,7 @@ class SessionManager:
         if process is None:
             return
         try:
-            data = process.read(256 * 1024)
+            data = process.read(CHUNK_BYTES if self._in_background(session) else 256 * 1024)
         except OSError:
             data = None
         if data is None:  # every writer closed the slave; exit comes via the pidfd
@@ -459,15 +471,18 @@ class SessionManager:
     def _ingest(self, session: _Session, data: bytes) -> None:
         session.pending_output += data
         session.info.last_output_at = time.time()
-        if self._parse_handle is None and len(data) <= CHUNK_BYTES and not session.backlog:
-            # Nothing else waits: parse a small read at once (keystroke echo latency).
+        at_once = self._parse_handle is None or session.info.session_id == self._priority
+        if at_once and len(data) <= CHUNK_BYTES and not session.backlog:
+            # Nothing else of this session waits, and no other session or it has
+            # priority: parse a small read at once (keystroke echo latency).
             session.emulator.feed(data)
             session.screen_changed = True
+            self._post_priority()
             self._schedule_flush()
             return
         session.backlog += data
         if (
-            len(session.backlog) >= HIGH_WATER
+            len(session.backlog) >= self._high_water(session)[0]
             and not session.reading_paused
             and session.process is not None
             and session.exit_code is None
@@ -485,9 +500,23 @@ class SessionManager:
         if session.process is not None and session.exit_code is None:
             session.process.write(data)
 
-    def _schedule_parse(self) -> None:
+    def _in_background(self, session: _Session) -> bool:
+        """True while another session has parsing priority."""
+        return self._priority is not None and session.info.session_id != self._priority
+
+    def _high_water(self, session: _Session) -> tuple[int, int]:
+        """(pause reading at, resume reading at) backlog sizes for `session`."""
+        if self._in_background(session):
+            return BACKGROUND_HIGH_WATER, BACKGROUND_HIGH_WATER // 8
+        return HIGH_WATER, LOW_WATER
+
+    def _schedule_parse(self, pause: float = 0.0) -> None:
         if self._parse_handle is None and not self._shut_down:
-            self._parse_handle = asyncio.get_running_loop().call_soon(self._parse_step)
+            loop = asyncio.get_running_loop()
+            if pause > 0:
+                self._parse_handle = loop.call_later(pause, self._parse_step)
+            else:
+                self._parse_handle = loop.call_soon(self._parse_step)
 
     def _parse_step(self) -> None:
         """Feed emulators for up to SLICE_SECONDS, priority session first."""
@@ -500,12 +529,13 @@ class SessionManager:
         while pending:
             for session in pending:
                 backlog = session.backlog
-                size = len(backlog) if len(backlog) >= BULK_BYTES else CHUNK_BYTES
+                bulk = len(backlog) >= BULK_BYTES and not self._in_background(session)
+                size = len(backlog) if bulk else CHUNK_BYTES
                 chunk = bytes(backlog[:size])
                 del backlog[:size]
                 session.emulator.feed(chunk)
                 session.screen_changed = True
-                if session.reading_paused and len(backlog) <= LOW_WATER:
+                if session.reading_paused and len(backlog) <= self._high_water(session)[1]:
                     session.reading_paused = False
                     if session.process is not None and session.exit_code is None:
                         session.process.set_reader(functools.partial(self._on_readable, session))
@@ -515,25 +545,49 @@ class SessionManager:
             if time.perf_counter() >= deadline:
                 break
         if pending:
-            self._schedule_parse()
+            # Only background sessions left: leave the loop as much time again.
+            background = all(self._in_background(s) for s in pending)
+            self._schedule_parse(SLICE_SECONDS if background else 0.0)
+        self._post_priority()
         self._schedule_flush()
+
+    def _post_priority(self) -> None:
+        """The focused session's change goes up now if it posted nothing this
+        frame, without waiting for the frame every other session shares."""
+        session = self._sessions.get(self._priority) if self._priority is not None else None
+        if (
+            session is not None
+            and session.screen_changed
+            and session.visible
+            and time.perf_counter() - session.posted_at >= FRAME_SECONDS
+        ):
+            self._post_session(session)
+
+    def _post_session(self, session: _Session) -> None:
+        session_id = session.info.session_id
+        if session.pending_output:
+            self._post(SessionOutput(session_id, bytes(session.pending_output)))
+            session.pending_output.clear()
+        if session.screen_changed and session.visible:
+            session.screen_changed = False
+            session.posted_at = time.perf_counter()
+            self._post(ScreenUpdated(session_id))
 
     def _schedule_flush(self) -> None:
         if self._flush_handle is None and not self._shut_down:
             loop = asyncio.get_running_loop()
-            self._flush_handle = loop.call_later(FRAME_SECONDS, self._flush)
+            wait = self._flushed_at + FRAME_SECONDS - time.perf_counter()
+            if wait > 0:
+                self._flush_handle = loop.call_later(wait, self._flush)
+            else:
+                self._flush_handle = loop.call_soon(self._flush)
 
     def _flush(self) -> None:
         """Post this frame's coalesced events."""
         self._flush_handle = None
+        self._flushed_at = time.perf_counter()
         for session in list(self._sessions.values()):
-            session_id = session.info.session_id
-            if session.pending_output:
-                self._post(SessionOutput(session_id, bytes(session.pending_output)))
-                session.pending_output.clear()
-            if session.screen_changed and session.visible:
-                session.screen_changed = False
-                self._post(ScreenUpdated(session_id))
+            self._post_session(session)
             if (
                 session.exit_code is not None
                 and session.info.status != EXITED

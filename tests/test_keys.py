@@ -9,6 +9,8 @@ must decode back to the same key), and xterm's documented control codes.
 from __future__ import annotations
 
 import curses
+import subprocess
+import sys
 
 import pytest
 from textual import events
@@ -474,3 +476,17 @@ def test_legacy_alt_keys_in_kitty_mode(raw: str, kitty: bytes) -> None:
     parser = XTermParser()
     (event,) = [e for e in [*parser.feed(raw), *parser.feed("")] if isinstance(e, events.Key)]
     assert encode_key(event.key, event.character, kitty_flags=DISAMBIGUATE) == kitty
+
+
+def test_importing_the_terminal_pane_keeps_alt_in_textual_input() -> None:
+    """An app that uses panes gets the parser fix before its driver starts."""
+    code = (
+        "import synk_tui.widgets.terminal_pane\n"
+        "from textual._xterm_parser import XTermParser\n"
+        "p = XTermParser()\n"
+        "print([e.key for e in [*p.feed('\\x1b\\r'), *p.feed('')]])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "['alt+enter']"

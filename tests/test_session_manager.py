@@ -23,6 +23,8 @@ from synk_tui.events import (
 from synk_tui.ipc import invoke
 from synk_tui.pool import ProcessPool
 from synk_tui.session_manager import (
+    BACKGROUND_HIGH_WATER,
+    CHUNK_BYTES,
     AgentUnavailableError,
     InvalidArgumentError,
     MaxSessionsError,
@@ -295,6 +297,30 @@ async def test_focused_session_stays_responsive_during_a_flood(
     await wait_for(lambda: "quiet-answer" in screen_text(manager, quiet).split("\n", 1)[-1])
     assert "flood-end" not in screen_text(manager, flood), "answered while the flood ran"
     await wait_for(lambda: "flood-end" in screen_text(manager, flood), 60, "flood end")
+
+
+async def test_background_flood_is_held_back_while_another_session_has_priority(
+    core: tuple[SessionManager, EventLog], tmp_path: Path
+) -> None:
+    """While a pane is typed into, a flooding session next door stops being read
+    once BACKGROUND_HIGH_WATER bytes wait (its child blocks on the full
+    terminal, as under tmux) instead of piling up megabytes. Screen erases are
+    parsed far slower than `yes` writes them."""
+    manager, _ = core
+    flood = await started(manager, tmp_path, cols=40, rows=10)
+    quiet = await started(manager, tmp_path)
+    manager.set_priority(quiet)
+    manager.write(flood, "yes $'\\e[2J\\e[2J\\e[2J'\r")
+    await wait_for(
+        lambda: manager.backlog_size(flood) >= BACKGROUND_HIGH_WATER, 30, "the backlog to fill"
+    )
+    peak = 0
+    for n in range(5):  # the loop goes round many times: the flood is read no further
+        manager.write(quiet, f"echo round-''{n}\r")
+        await wait_for(lambda n=n: f"round-{n}" in screen_text(manager, quiet).split("\n"))  # type: ignore[misc]
+        peak = max(peak, manager.backlog_size(flood))
+    assert peak <= BACKGROUND_HIGH_WATER + CHUNK_BYTES
+    manager.write(flood, "\x03")
 
 
 async def test_shutdown_leaves_no_process(tmp_path: Path) -> None:

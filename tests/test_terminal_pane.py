@@ -205,19 +205,36 @@ async def test_synchronized_output_times_out(tmp_path: Path) -> None:
 
 
 async def test_hidden_pane_does_no_rendering_work(tmp_path: Path) -> None:
+    """Hidden (itself or by its container): the manager posts no ScreenUpdated for
+    it and the pane renders nothing; shown again, it repaints once, up to date."""
     app = PaneApp(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         pane = await app.open_pane(CountingPane)
         assert isinstance(pane, CountingPane)
-        pane.display = False
-        await settle(pilot)
-        pane.rendered.clear()
-        pane.manager.write(pane.session_id, "seq 1 50\r")
-        await wait_until(pilot, lambda: "50" in screen_rows(pane))
-        await settle(pilot, 0.2)
-        assert pane.rendered == []
-        pane.display = True
-        await wait_until(pilot, lambda: "50" in pane.drawn_rows(), what="repainted when shown")
+        for hide, show in (
+            (lambda: setattr(pane, "display", False), lambda: setattr(pane, "display", True)),
+            (
+                lambda: setattr(app.query_one("#panes"), "display", False),
+                lambda: setattr(app.query_one("#panes"), "display", True),
+            ),
+        ):
+            hide()
+            await settle(pilot)
+            pane.rendered.clear()
+            app.screen_updates.clear()
+            marker = f"hidden-{len(pane.drawn_rows())}-{time.monotonic_ns()}"
+            pane.manager.write(pane.session_id, f"seq 1 50; echo {marker}\r")
+            await wait_until(pilot, lambda m=marker: m in screen_rows(pane))  # type: ignore[misc]
+            await settle(pilot, 0.2)
+            assert pane.rendered == []
+            assert pane.session_id not in app.screen_updates  # no work posted up either
+            show()
+            await wait_until(
+                pilot,
+                lambda m=marker: m in pane.drawn_rows(),  # type: ignore[misc]
+                what="repainted when shown",
+            )
+            assert pane.drawn_rows()[: len(screen_rows(pane))] == screen_rows(pane)
         await app.shutdown_manager()
 
 
@@ -244,6 +261,19 @@ async def test_cursor_drawn_when_focused_in_the_child_s_shape(tmp_path: Path) ->
         await wait_until(pilot, lambda: emulator.cursor_shape == 4)
         await settle(pilot)
         assert cursor_style() == (False, True)  # underline
+        # bar (6): a thin bar glyph in the empty cell after the prompt
+        await run(pilot, pane, "clear; printf '\\033[6 q'", "test$")
+        await wait_until(pilot, lambda: emulator.cursor_shape == 6)
+        await settle(pilot)
+        x, y = emulator.cursor
+        assert pane.render_line(y).crop(x, x + 1).text == "\u258f"
+        # hidden (?25l): no cursor drawn at all
+        await run(pilot, pane, "clear; printf '\\033[?25l'", "test$")
+        await wait_until(pilot, lambda: not emulator.cursor_visible)
+        await settle(pilot)
+        x, y = emulator.cursor
+        assert pane.render_line(y).crop(x, x + 1).text == " "
+        assert cursor_style() == (False, False)
         await app.shutdown_manager()
 
 

@@ -64,6 +64,7 @@ class PaneApp(App[None], inherit_bindings=False):
         self.manager: SessionManager | None = None
         self.panes: dict[int, TerminalPane] = {}
         self.pane_messages: list[Any] = []
+        self.screen_updates: list[int] = []  # session ids, one per ScreenUpdated
 
     def compose(self) -> ComposeResult:
         yield Horizontal(id="panes")
@@ -99,6 +100,7 @@ class PaneApp(App[None], inherit_bindings=False):
         return pane
 
     def on_screen_updated(self, event: ScreenUpdated) -> None:
+        self.screen_updates.append(event.session_id)
         pane = self.panes.get(event.session_id)
         if pane is not None:
             pane.screen_updated()
