@@ -160,10 +160,13 @@ def test_dec_line_drawing() -> None:
 
 
 def test_dec_special_graphics_table() -> None:
-    """The whole set, as xterm draws it (the table was pyte's; now our own)."""
+    """The whole set, as xterm draws it, and as pyte's table has it."""
+    from pyte.charsets import VT100_MAP
+
     e = TerminalEmulator(40, 2, 0)
     e.feed(b"\x1b(0" + bytes(range(0x60, 0x7F)) + b"\x1b(B~")
     assert e.lines()[0] == "◆▒␉␌␍␊°±░␋┘┐┌└┼⎺⎻─⎼⎽├┤┴┬│≤≥π≠£·~"
+    assert e.lines()[0][:-1] == "".join(VT100_MAP[code] for code in range(0x60, 0x7F))
 
 
 # ----------------------------------------------------------------- screens
