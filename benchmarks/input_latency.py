@@ -10,7 +10,7 @@ is written to the terminal next). Twelve panes share one App in a 4x3 grid,
 the way synk shows 12 sessions; the typed-into pane has focus (and so
 parsing priority). Benchmarks print numbers; no test asserts on them.
 
-    python benchmarks/input_latency.py [--samples 200] [--flood-panes 11]
+    python benchmarks/input_latency.py [--samples 300] [--flood-panes 11]
         [--flood 'yes synk-flood-line' --flood-marker synk-flood-line] [--size 240x72]
 """
 
@@ -153,7 +153,7 @@ def report(label: str, values: list[float]) -> None:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--flood-panes", type=int, default=11)
     parser.add_argument(
         "--flood",

@@ -178,7 +178,7 @@ async def test_synchronized_output_holds_the_repaint(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: "START" in pane.drawn_rows())
         pane.manager.write(
             pane.session_id,
-            "printf '\\033[?2026hHALF'; read x; printf 'DONE\\033[?2026l\\n'\r",
+            "printf '\\033[?2026hHA''LF'; read x; printf 'DO''NE\\033[?2026l\\n'\r",
         )
         await wait_until(pilot, lambda: any("HALF" in r for r in screen_rows(pane)))
         emulator = pane.emulator
@@ -197,7 +197,7 @@ async def test_synchronized_output_times_out(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         pane = await app.open_pane(CountingPane)
         assert isinstance(pane, CountingPane)
-        pane.manager.write(pane.session_id, "printf '\\033[?2026hSTUCK'; sleep 30\r")
+        pane.manager.write(pane.session_id, "printf '\\033[?2026hST''UCK'; sleep 30\r")
         await wait_until(pilot, lambda: any("STUCK" in r for r in pane.drawn_rows()))
         emulator = pane.emulator
         assert emulator is not None and emulator.synchronized

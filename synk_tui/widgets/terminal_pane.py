@@ -84,9 +84,13 @@ While several panes flood, repainting them all at Textual's 60 fps costs
 more than a frame (12 full panes: ~20 ms of compositing on the target
 machine) and the focused pane's echo waits behind it. Background panes at
 20 fps still look live, and the focused pane is repainted at once."""
-STRIP_CACHE_SIZE = 512
-"""Rendered rows kept by content: scrolling output shifts rows, so most rows
-of the next frame were already rendered (at another y) in this one."""
+STRIP_CACHE_ROWS = 2
+"""Rendered rows kept by content, in screens (at least STRIP_CACHE_MIN rows):
+scrolling output shifts rows, so most rows of the next frame were already
+rendered (at another y) in this one. Kept small on purpose: every Strip
+carries several caches of its own, and ten thousand of them make each of
+Python's full garbage collections pause the app for tens of milliseconds."""
+STRIP_CACHE_MIN = 32
 WHEEL_LINES = 3
 """Lines per wheel notch, in the scrollback and as arrows in the alternate screen."""
 
@@ -859,7 +863,7 @@ class TerminalPane(Widget, can_focus=True):
                 segments = [Segment(text, style(key)) for text, key in runs]
                 cached = Strip(segments, emulator.cols if index >= 0 else None)
                 cached = cached.adjust_cell_length(width, base)
-                if len(self._strips) >= STRIP_CACHE_SIZE:
+                if len(self._strips) >= max(STRIP_CACHE_MIN, STRIP_CACHE_ROWS * self.size.height):
                     self._strips.clear()
                 self._strips[runs] = cached
             strip = cached
