@@ -8,6 +8,7 @@ Textual's own parser and driver, as a person's keys are.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -102,15 +103,15 @@ async def test_decckm_switches_cursor_keys(tmp_path: Path) -> None:
         pane = await app.open_pane()
         script = (
             "stty raw -echo opost; printf '\\033[?1h'; echo ON''READY; "
-            "dd bs=1 count=6 2>/dev/null | cat -v; printf '\\033[?1l'; echo; echo OFF''READY; "
+            "dd bs=1 count=18 2>/dev/null | cat -v; printf '\\033[?1l'; echo; echo OFF''READY; "
             "dd bs=1 count=3 2>/dev/null | cat -v; stty sane; echo"
         )
         await run(pilot, pane, script, "ONREADY")
         emulator = pane.emulator
         assert emulator is not None and emulator.app_cursor_keys
-        await pilot.press("up", "home")
+        await pilot.press("up", "down", "right", "left", "home", "end")
         await wait_until(pilot, lambda: "OFFREADY" in screen_text(pane), what="DECCKM off")
-        assert "^[OA^[OH" in screen_text(pane)
+        assert "^[OA^[OB^[OC^[OD^[OH^[OF" in screen_text(pane)
         assert not emulator.app_cursor_keys
         await pilot.press("up")
         await wait_until(pilot, lambda: "^[[A" in screen_text(pane).split("OFFREADY")[-1])
@@ -274,7 +275,8 @@ async def test_modified_keys_typed_as_raw_input_reach_the_child_as_sent(tmp_path
         await app.shutdown_manager()
 
 
-async def test_kitty_keyboard_protocol_follows_the_child(tmp_path: Path) -> None:
+@pytest.mark.parametrize("flags", [1, 7])  # Gemini CLI pushes 1, Codex 7
+async def test_kitty_keyboard_protocol_follows_the_child(tmp_path: Path, flags: int) -> None:
     """A child that pushes kitty flags (Codex, Gemini CLI do) gets `CSI code;mods u`
     for escape and ctrl/alt keys; after it pops them, xterm's bytes again.
     (`read -d` puts the tty in cbreak mode: CR becomes LF and ^C a signal, so
@@ -283,13 +285,13 @@ async def test_kitty_keyboard_protocol_follows_the_child(tmp_path: Path) -> None
     async with app.run_test(size=SIZE) as pilot:
         pane = await app.open_pane()
         script = (
-            "stty raw -echo opost; printf '\\033[>1u'; echo ON''READY; "
+            f"stty raw -echo opost; printf '\\033[>{flags}u'; echo ON''READY; "
             "IFS= read -r -d z a; printf '%s' \"$a\" | cat -v; printf '\\033[<u'; echo; "
             "echo OFF''READY; IFS= read -r -d z b; printf '%s' \"$b\" | cat -v; echo; stty sane"
         )
         await run(pilot, pane, script, "ONREADY")
         emulator = pane.emulator
-        assert emulator is not None and emulator.kitty_keyboard_flags == 1
+        assert emulator is not None and emulator.kitty_keyboard_flags == flags
         await pilot.press("escape", "ctrl+c", "alt+x", "shift+enter", "up", "a")
         await terminal_input(pilot, "\x1b.", "z")
         await wait_until(pilot, lambda: "OFFREADY" in screen_text(pane), what="kitty phase done")
@@ -389,4 +391,30 @@ async def test_mouse_modes_1003_1002_then_off_gives_the_wheel_back_to_scrollback
             pilot, lambda: "$" in screen_text(pane).split("CREADY", 1)[1], what="script done"
         )
         assert "^[" not in screen_text(pane).split("CREADY", 1)[1]
+        await app.shutdown_manager()
+
+
+async def test_keys_after_real_codex_output_use_the_kitty_protocol(tmp_path: Path) -> None:
+    """Replaying what Codex printed up to its prompt (recorded in tests/corpus:
+    it pushes kitty flags 7 after the terminal answered `CSI ? u`) makes the
+    pane send escape, ctrl+c and shift+enter the way Codex then reads them."""
+    corpus = Path(__file__).parent / "corpus"
+    prompt_at = json.loads((corpus / "codex_prompt.json").read_text())["marks"][0]
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await app.open_pane()
+        await run(
+            pilot,
+            pane,
+            # raw and no echo first: the emulator answers Codex's queries
+            # (DA1, CPR, colours, `CSI ? u`), and cat -v shows those answers first
+            f"stty raw -echo opost; head -c {prompt_at} {corpus / 'codex_prompt.bin'}; "
+            "printf '\\033[2J\\033[H'; echo CAT''READY; cat -vT",
+            "CATREADY",
+        )
+        emulator = pane.emulator
+        assert emulator is not None and emulator.kitty_keyboard_flags == 7
+        await pilot.press("escape", "ctrl+c", "shift+enter", "enter", "x")
+        shown = await shown_after_ready(pilot, pane, "x")
+        assert shown.endswith("^[[27u^[[99;5u^[[13;2u^Mx")
         await app.shutdown_manager()

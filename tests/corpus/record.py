@@ -148,12 +148,13 @@ def run(
     rows: int,
     steps: list[Step],
     setup: Callable[[Path], None] | None = None,
+    env: dict[str, str] | None = None,
 ) -> None:
     work = Path(tempfile.mkdtemp(prefix=f"synk-rec-{name}-"))
     try:
         if setup:
             setup(work)
-        rec = Recorder(argv, cols, rows, base_env(str(work)), str(work))
+        rec = Recorder(argv, cols, rows, {**base_env(str(work)), **(env or {})}, str(work))
         marks: list[int] = []
         for kind, arg in steps:
             if kind == "send" and rec.out and (not marks or marks[-1] != len(rec.out)):
@@ -220,6 +221,20 @@ def _vim_file(work: Path) -> None:
     (work / "f.py").write_text(
         "\n".join(f"def func_{i}(x):\n    return x * {i}  # comment {i}\n" for i in range(30))
     )
+
+
+def _claude_signed_in(work: Path) -> None:
+    """Onboarding done, so Claude Code skips its network check and, with an
+    API key in the environment, reaches its prompt with no network."""
+    (work / ".claude.json").write_text('{"hasCompletedOnboarding": true, "theme": "dark"}')
+
+
+def _codex_signed_in(work: Path) -> None:
+    """A stored API key: Codex goes past sign-in to its prompt (in a home
+    directory it asks no trust question)."""
+    (work / ".codex").mkdir()
+    (work / ".codex" / "auth.json").write_text('{"OPENAI_API_KEY": "sk-dummy"}')
+    (work / ".codex" / "config.toml").write_text("[tui]\nscreen_reader_detection_done = true\n")
 
 
 BASH = ["bash", "--norc", "--noprofile", "-i"]
@@ -397,6 +412,77 @@ SCRIPTS: dict[str, Callable[[], None]] = {
             ("settle", 1.0),
             ("send", "\x1b[B"),
         ],
+    ),
+    # Past the first screens: the prompt, typed text, a newline (ESC CR, as synk
+    # sends shift+enter), ctrl+c, the slash-command menu with arrows, Esc.
+    "claude_prompt": lambda: run(
+        "claude_prompt",
+        ["claude"],
+        100,
+        30,
+        [
+            ("wait", r"(?i)trust this folder"),
+            ("settle", 1.0),
+            ("send", "\r"),
+            ("wait", r"(?i)use this API key"),
+            ("settle", 0.5),
+            ("send", "\x1b[A"),
+            ("settle", 0.3),
+            ("send", "\r"),
+            ("wait", r"for shortcuts"),
+            ("settle", 1.5),
+            ("send", "hello world"),
+            ("settle", 0.3),
+            ("send", "\x1b\r"),
+            ("send", "second line"),
+            ("settle", 0.5),
+            ("send", "\x03"),
+            ("settle", 0.5),
+            ("send", "/"),
+            ("settle", 1.0),
+            ("send", "\x1b[B"),
+            ("settle", 0.3),
+            ("send", "\x1b[B"),
+            ("settle", 0.5),
+            ("send", "\x1b"),
+            ("settle", 0.8),
+            ("send", "\x03"),
+            ("settle", 0.2),
+            ("send", "\x03"),
+        ],
+        _claude_signed_in,
+        {"ANTHROPIC_API_KEY": "sk-ant-api03-dummy"},
+    ),
+    # Codex with the kitty keyboard flags it pushed answered by synk's emulator:
+    # keys are sent as synk sends them then (CSI u for escape and ctrl keys).
+    "codex_prompt": lambda: run(
+        "codex_prompt",
+        ["codex"],
+        100,
+        30,
+        [
+            ("wait", r"(?i)ask codex"),
+            ("settle", 1.5),
+            ("send", "hello codex"),
+            ("settle", 0.3),
+            ("send", "\x1b[13;2u"),
+            ("send", "line two"),
+            ("settle", 0.5),
+            ("send", "\x1b[A\x1b[HX"),
+            ("settle", 0.5),
+            ("send", "\x1b[99;5u"),
+            ("settle", 0.8),
+            ("send", "/"),
+            ("settle", 1.0),
+            ("send", "\x1b[B\x1b[B"),
+            ("settle", 0.8),
+            ("send", "\x1b[27u"),
+            ("settle", 0.8),
+            ("send", "\x1b[99;5u"),
+            ("settle", 0.3),
+            ("send", "\x1b[99;5u"),
+        ],
+        _codex_signed_in,
     ),
 }
 
