@@ -64,18 +64,23 @@ async def synk_run(manager: SessionManager, workdir: str, token: str) -> float:
     manager.write(created.session_id, f"echo {token}\r")
     screen = manager.screen(created.session_id)
     answered = asyncio.Event()
+    answered_at = 0.0
     feed = screen.feed
 
     def watched_feed(data: bytes) -> None:
-        # Checked as the bytes are parsed, so the benchmark never spins: a
-        # busy-polling loop would take a core from the shell it waits for.
+        # Checked as the bytes are parsed, so the benchmark never spins (a
+        # busy-polling loop would take a core from the shell it waits for),
+        # and the clock stops when the answer is on the screen, not when this
+        # coroutine gets round to noticing.
+        nonlocal answered_at
         feed(data)
-        if any(line.startswith(token) for line in screen.lines()):
+        if not answered_at and any(line.startswith(token) for line in screen.lines()):
+            answered_at = time.perf_counter()
             answered.set()
 
     screen.feed = watched_feed  # type: ignore[method-assign]
     await asyncio.wait_for(answered.wait(), 10)
-    elapsed = time.perf_counter() - start
+    elapsed = answered_at - start
     await manager.destroy(created.session_id)
     return elapsed
 
