@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import itertools
 import os
 import re
 import secrets
@@ -74,6 +75,11 @@ ARMABLE_SHELLS = frozenset({"bash", "zsh", "sh", "dash", "ash", "ksh", "mksh"})
 """Shells whose `read -r` and `eval` mean what ARM_LINE needs (fish's don't)."""
 ARMED_PIECE = 2048
 """Bytes per piece of an armed setup line: well inside a 4095-byte tty line."""
+
+
+_NONCE_PREFIX = secrets.token_hex(4)
+_nonce_counter = itertools.count(1)
+"""Markers differ per setup line (a random prefix per process, then a count)."""
 
 
 class PtyState(enum.Enum):
@@ -347,10 +353,6 @@ class ProcessPool:
         pooled = shell is not None
         if shell is None:
             shell = self._spawn_shell(warming=False)
-        shell.state = PtyState.ACTIVE
-        self._active[shell.process.pid] = shell
-        self._post_status()
-        self._schedule_refill()
         shell.process.resize(cols, rows)
         if pooled:
             shell.output.clear()
@@ -360,6 +362,11 @@ class ProcessPool:
             line = armed_pieces(line)
         shell.armed = False
         shell.process.write(line + typeahead)
+        # The bookkeeping waits until the shell has its line to work on.
+        shell.state = PtyState.ACTIVE
+        self._active[shell.process.pid] = shell
+        self._post_status()
+        self._schedule_refill()
         resend = b"" if pooled else line + typeahead
         task = asyncio.ensure_future(self._finish_claim(shell, claimed, pooled, resend))
         return PendingClaim(shell.process, pooled, task)
@@ -743,7 +750,7 @@ def build_setup_line(
     assignments = [f"{name}={shlex.quote(value)}" for name, value in env.items()]
     if assignments:
         parts.append("export " + " ".join(assignments))
-    nonce = secrets.token_hex(8)
+    nonce = f"{_NONCE_PREFIX}{next(_nonce_counter):x}"
     parts.append(f"printf '\\033]697;synk-ready;%s\\007' {nonce}")
     if exec_argv:
         parts.append("exec " + " ".join(shlex.quote(arg) for arg in exec_argv) + " || exit 127")

@@ -115,6 +115,7 @@ class PtyProcess:
         self._write_buffer = bytearray()
         self._writer_installed = False
         self._reader_installed = False
+        self._reader: Callable[[], None] | None = None
         self._on_exit: Callable[[int], None] | None = None
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -127,13 +128,20 @@ class PtyProcess:
         Stopping is how back-pressure works: unread output stays in the
         kernel, which then blocks the child's writes.
         """
-        loop = self._get_loop()
-        if self._reader_installed:
-            loop.remove_reader(self.fd)
-            self._reader_installed = False
-        if callback is not None and not self._closed:
-            loop.add_reader(self.fd, callback)
+        self._reader = callback
+        if callback is None or self._closed:
+            if self._reader_installed:
+                self._get_loop().remove_reader(self.fd)
+                self._reader_installed = False
+        elif not self._reader_installed:
+            # One registration; a new owner (the pool handing a shell to its
+            # session) only swaps the callback, no epoll call on the hand-over.
+            self._get_loop().add_reader(self.fd, self._on_readable)
             self._reader_installed = True
+
+    def _on_readable(self) -> None:
+        if self._reader is not None:
+            self._reader()
 
     def read(self, limit: int = 1 << 20) -> bytes | None:
         """Whatever output is ready, up to about `limit` bytes, without blocking.
