@@ -427,8 +427,12 @@ def encode_focus(focused: bool) -> bytes:
 
 def _with_alt(key_events: Iterable[events.Key]) -> Iterator[events.Key]:
     for event in key_events:
-        name = event.key if event.key.startswith("alt+") else f"alt+{event.key}"
-        yield events.Key(name, event.character)
+        if event.key.startswith("alt+"):
+            yield event
+        else:
+            # No character: an alt key types nothing into Textual's own inputs
+            # (encode_key works from the name).
+            yield events.Key(f"alt+{event.key}", None)
 
 
 def keep_alt_in_legacy_input() -> None:

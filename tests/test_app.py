@@ -37,6 +37,7 @@ from tests.test_app_helpers import (
     wait_ready,
     wait_until,
 )
+from tests.test_terminal_pane_harness import terminal_input
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -294,6 +295,21 @@ async def test_multi_line_prompt_is_one_bracketed_paste(tmp_path: Path) -> None:
         await pilot.press("ctrl+backslash", "slash", *"echo first", "ctrl+j", *"echo second")
         await pilot.press("enter")
         await wait_line(pilot, app, tile, "second")
+        assert "first" in lines(app, tile)
+
+
+async def test_command_bar_alt_keys_from_a_legacy_terminal(tmp_path: Path) -> None:
+    """ESC CR (shift+enter as many terminals are set up) breaks the line, ESC DEL
+    deletes a word, ESC b moves back a word: typed as raw terminal input."""
+    app = make_app(tmp_path, 1)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_ready(pilot, app, 1)
+        tile = app.grid.tiles[0]
+        await wait_until(pilot, lambda: app.manager.screen(tile.session_id).bracketed_paste)
+        await pilot.press("ctrl+backslash", "slash", *"echo first")
+        await terminal_input(pilot, "\x1b\r", "echo second junk", "\x1b\x7f", "\x1bb", "x")
+        await pilot.press("enter")
+        await wait_line(pilot, app, tile, "xsecond")
         assert "first" in lines(app, tile)
 
 

@@ -42,7 +42,12 @@ class PromptInput(Input):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "history(-1)", "Older prompt", show=False),
         Binding("down", "history(1)", "Newer prompt", show=False),
-        Binding("shift+enter,ctrl+j", "newline", "Line break", show=False),
+        Binding("shift+enter,alt+enter,ctrl+j", "newline", "Line break", show=False),
+        # What Textual's own parser made of ESC b / ESC f / ESC DEL (macOS
+        # Option as Meta) before synk_tui.keys made them alt keys again.
+        Binding("alt+b", "cursor_left_word", "Move cursor left a word", show=False),
+        Binding("alt+f", "cursor_right_word", "Move cursor right a word", show=False),
+        Binding("alt+backspace", "delete_left_word", "Delete left a word", show=False),
     ]
 
     @property
