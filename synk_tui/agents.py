@@ -102,6 +102,9 @@ def available_agents(settings: AgentSettings | None = None) -> list[AgentAvailab
 def require_agent(agent_type: str, settings: AgentSettings | None = None) -> list[str]:
     """The argv to start `agent_type`, or `AgentUnavailableError` naming the command."""
     argv = agent_argv(agent_type, settings)
-    if shutil.which(argv[0]) is None:
+    found = shutil.which(argv[0])
+    if found is None:
         raise AgentUnavailableError(agent_type, argv[0])
-    return argv
+    # The path synk found: a login shell's profile may reset PATH so that a
+    # bare name synk can see would not be found where the agent is exec'd.
+    return [found, *argv[1:]]

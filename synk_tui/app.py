@@ -26,6 +26,7 @@ grid mode, where the grid's own bindings drive synk.
 from __future__ import annotations
 
 import contextlib
+import gc
 import time
 from pathlib import Path
 from typing import ClassVar
@@ -184,6 +185,10 @@ class SynkApp(App[None], inherit_bindings=False):
         await self.manager.start()
         self.set_interval(TICK_SECONDS, self.sessions.refresh_states)
         self.workspace.start()
+        # Everything built so far (Textual, the widgets, the first sessions)
+        # lives as long as the app: keep it out of the garbage collector's full
+        # passes, which otherwise stall keystroke echo ~20 ms at a time.
+        self.call_after_refresh(gc.freeze)
 
     async def on_unmount(self) -> None:
         """Whatever the way out, no child process outlives the app."""

@@ -321,6 +321,9 @@ class TerminalEmulator:
         self._cursor_visible = True
         self._cursor_shape = 0
         self._kitty: list[int] = [0]
+        self._other_kitty: list[int] = [0]
+        """The kitty keyboard stack of the screen not shown (the protocol keeps
+        one per screen: a full-screen program's flags end with its screen)."""
         self.title = ""
         self.icon_title = ""
         self.cwd: str | None = None
@@ -1275,6 +1278,7 @@ class TerminalEmulator:
             self._other_styles = [[DEFAULT_STYLE] * cols for _ in range(rows)]
         self._chars, self._other_chars = self._other_chars, self._chars
         self._styles, self._other_styles = self._other_styles, self._styles
+        self._kitty, self._other_kitty = self._other_kitty, self._kitty
         self._alt = on
         if on and clear:
             self._clear_screen_cells()

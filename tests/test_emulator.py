@@ -490,3 +490,19 @@ def test_take_dirty_tracks_changed_rows() -> None:
     assert e.take_dirty() == set(range(5))  # a scroll moves every row
     e.resize(30, 5)
     assert e.take_dirty() == set(range(5))
+
+
+def test_kitty_keyboard_flags_are_kept_per_screen() -> None:
+    """The protocol keeps a stack per screen: what a full-screen program
+    pushes ends with its alternate screen, and the shell's flags come back."""
+    e = TerminalEmulator(20, 5, 0)
+    e.feed(b"\x1b[>1u")
+    assert e.kitty_keyboard_flags == 1
+    e.feed(b"\x1b[?1049h")
+    assert e.kitty_keyboard_flags == 0
+    e.feed(b"\x1b[>7u")
+    assert e.kitty_keyboard_flags == 7
+    e.feed(b"\x1b[?1049l")  # leaves without popping
+    assert e.kitty_keyboard_flags == 1
+    e.feed(b"\x1b[?1049h")
+    assert e.kitty_keyboard_flags == 7

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import os
 import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -229,6 +230,29 @@ async def test_agent_is_exec_d_in_the_shell(tmp_path: Path) -> None:
         comm = Path(f"/proc/{pid}/comm").read_text().strip()
         assert comm == "sleep", "the agent replaced the shell (exec), keeping its pid"
         assert "test$" not in screen_text(manager, sid)
+    finally:
+        await manager.shutdown()
+
+
+async def test_agent_found_only_on_synks_path_still_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the login shell's profile resets PATH; the agent synk found must still run
+    bindir = tmp_path / "agent-bin"
+    bindir.mkdir()
+    agent = bindir / "claude"
+    agent.write_text('#!/bin/sh\necho "found-agent-ran"\nexec sleep 1000\n')
+    agent.chmod(agent.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    profile = "PS1='test$ '\nPATH=/usr/bin:/bin\n"
+    manager = SessionManager(ProcessPool(pool_config(tmp_path, profile=profile)), post=EventLog())
+    await manager.start()
+    try:
+        sid = await started(manager, tmp_path, agent_type="claude_code")
+        await wait_for(
+            lambda: "found-agent-ran" in screen_text(manager, sid), what="the agent's output"
+        )
+        assert manager.info(sid).status == "running"
     finally:
         await manager.shutdown()
 
