@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import random
 import statistics
 import sys
@@ -180,6 +181,7 @@ async def main() -> None:
             others = [await app.add_pane(tmp) for _ in range(args.flood_panes)]
             typed.focus()
             await pilot.pause(0.5)
+            gc.freeze()  # as SynkApp does once started: no full-GC pauses over its objects
             print(
                 f"TerminalPane keystroke -> echo drawn; pane {typed.size.width}x"
                 f"{typed.size.height} of {1 + len(others)} in a {width}x{height} terminal"
