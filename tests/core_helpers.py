@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,8 +36,17 @@ class EventLog:
         return b"".join(e.data for e in self.of(SessionOutput) if e.session_id == session_id)
 
 
-async def wait_for(condition: Callable[[], Any], timeout: float = 10.0, what: str = "") -> Any:
-    """Poll `condition` until truthy; fail the test with `what` after `timeout`."""
+async def wait_for(
+    condition: Callable[[], Any],
+    timeout: float = 10.0,
+    what: str = "",
+    pause: Callable[[], Awaitable[Any]] | None = None,
+) -> Any:
+    """Poll `condition` until truthy; fail the test with `what` after `timeout`.
+
+    `pause` is how to let the loop run between polls (a pilot's `pause` in
+    UI tests, so the app handles its messages); by default a short sleep.
+    """
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
@@ -45,7 +54,7 @@ async def wait_for(condition: Callable[[], Any], timeout: float = 10.0, what: st
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
-        await asyncio.sleep(0.01)
+        await (pause() if pause is not None else asyncio.sleep(0.01))
 
 
 TEST_PROFILE = "PS1='test$ '\n"

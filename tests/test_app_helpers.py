@@ -8,7 +8,6 @@ is never read.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from synk_tui.cli import LaunchOptions
 from synk_tui.config import Config
 from synk_tui.widgets.session_tile import SessionTile
 from synk_tui.widgets.terminal_pane import TerminalPane
-from tests.core_helpers import alive, pool_config
+from tests.core_helpers import alive, pool_config, wait_for
 
 PROMPT = "test$"
 
@@ -47,14 +46,7 @@ async def wait_until(
     pilot: Pilot[Any], condition: Callable[[], Any], timeout: float = 10.0, what: str = ""
 ) -> Any:
     """Let the app run until `condition()` is truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
-        await pilot.pause(0.02)
+    return await wait_for(condition, timeout, what, pause=lambda: pilot.pause(0.02))
 
 
 def screen(app: SynkApp, tile: SessionTile) -> str:

@@ -24,7 +24,7 @@ from synk_tui.events import ScreenUpdated, SessionExit
 from synk_tui.pool import ProcessPool
 from synk_tui.session_manager import SessionManager
 from synk_tui.widgets.terminal_pane import TerminalPane
-from tests.core_helpers import pool_config
+from tests.core_helpers import pool_config, wait_for
 
 
 class CountingPane(TerminalPane):
@@ -148,14 +148,7 @@ async def wait_until(
     pilot: Pilot[Any], condition: Callable[[], Any], timeout: float = 10.0, what: str = ""
 ) -> Any:
     """Let the app run until `condition()` is truthy; fail after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
-        await pilot.pause(0.01)
+    return await wait_for(condition, timeout, what, pause=lambda: pilot.pause(0.01))
 
 
 async def run(pilot: Pilot[Any], pane: TerminalPane, command: str, ready: str) -> None:
