@@ -220,12 +220,14 @@ class PooledPty:
             return False
         rest = bytes(self.output[index + len(self._marker) :])
         self.output.clear()
-        self.stop_buffering()
         self._marker = None
         if not self._claimed.done():
             self._claimed.set_result(rest)
         if self._on_ready is not None:
+            # The new owner swaps its own read callback in (no epoll call).
             self._on_ready(rest)
+        if self.process.reader == self._on_readable:  # nobody took reading over
+            self.stop_buffering()
         self._wake()
         return True
 

@@ -139,6 +139,11 @@ class PtyProcess:
             self._get_loop().add_reader(self.fd, self._on_readable)
             self._reader_installed = True
 
+    @property
+    def reader(self) -> Callable[[], None] | None:
+        """The callback that reads the output now (see `set_reader`)."""
+        return self._reader
+
     def _on_readable(self) -> None:
         if self._reader is not None:
             self._reader()

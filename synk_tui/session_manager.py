@@ -45,7 +45,7 @@ from synk_tui.events import (
     SessionReady,
 )
 from synk_tui.git import current_branch
-from synk_tui.pool import PendingClaim, ProcessPool, validate_env
+from synk_tui.pool import ProcessPool, validate_env
 from synk_tui.pty_process import PtyProcess
 
 __all__ = [
@@ -147,7 +147,7 @@ class _Session:
         self.info = info
         self.emulator = emulator
         self.process: PtyProcess | None = None
-        self.start_task: asyncio.Task[None] | None = None
+        self.start_task: asyncio.Future[bytes] | None = None
         self.backlog = bytearray()
         self.pending_output = bytearray()
         self.screen_changed = False
@@ -278,7 +278,8 @@ class SessionManager:
         session.emulator.on_clipboard = functools.partial(self._clipboard, session_id)
         session.process = pending.process
         self._sessions[session_id] = session
-        session.start_task = asyncio.ensure_future(self._watch_start(session, pending))
+        session.start_task = pending.task
+        pending.task.add_done_callback(functools.partial(self._start_finished, session))
         return SessionCreated(session_id, pane_index)
 
     def _on_started(self, session_id: int, rest: bytes) -> None:
@@ -292,26 +293,27 @@ class SessionManager:
         # The size may have changed while the shell was being set up.
         process.resize(info.cols, info.rows)
         process.set_reader(functools.partial(self._on_readable, session))
-        process.watch_exit(functools.partial(self._on_process_exit, session))
         if rest:
             self._ingest(session, rest)
+        process.watch_exit(functools.partial(self._on_process_exit, session))
         session.ready.set()
         self._post(SessionReady(info.session_id))
 
-    async def _watch_start(self, session: _Session, pending: PendingClaim) -> None:
-        """Report a session whose shell never finished starting."""
-        try:
-            await pending.task
-        except asyncio.CancelledError:
-            pending.task.cancel()
-            raise
-        except SynkError as error:
-            info = session.info
-            self._post(
-                AppError("session", f"Session {info.session_id} could not start: {error.message}")
-            )
-            session.exit_code = NOT_STARTED
-            self._finish_exit(session)
+    def _start_finished(self, session: _Session, task: asyncio.Future[bytes]) -> None:
+        """Report a session whose shell never finished starting.
+
+        A done callback, not a task of its own: one task less on every start.
+        """
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is None:
+            return
+        why = error.message if isinstance(error, SynkError) else str(error) or repr(error)
+        info = session.info
+        self._post(AppError("session", f"Session {info.session_id} could not start: {why}"))
+        session.exit_code = NOT_STARTED
+        self._finish_exit(session)
 
     async def destroy(self, session_id: int) -> bool:
         """End a session and free its pane; False if it was already destroyed.
