@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import termios
 from pathlib import Path
 
 import pytest
 
 from synk_tui.errors import InvalidArgumentError, MaxSessionsError, PoolError
 from synk_tui.events import AppError, PoolStatus
-from synk_tui.pool import PoolConfig, ProcessPool, armed_pieces, build_setup_line, last_line
+from synk_tui.pool import (
+    ARMED_MARKER,
+    PoolConfig,
+    ProcessPool,
+    arm_line,
+    armed_pieces,
+    build_setup_line,
+    last_line,
+    shell_environment,
+)
 from synk_tui.pty_process import PtyProcess
-from tests.core_helpers import EventLog, alive, pool_config, wait_for
+from tests.core_helpers import EventLog, alive, pool_config, shell_home, wait_for
 
 
 class Collector:
@@ -111,6 +121,40 @@ async def test_claim_is_fifo_sets_up_and_hides_the_setup(tmp_path: Path) -> None
         await wait_for(lambda: not alive(claimed.process.pid), 5, "the shell to end")
     finally:
         await pool.shutdown()
+
+
+@pytest.mark.parametrize(("shell", "echoed"), [("/bin/bash", False), ("/bin/sh", True)])
+async def test_armed_read_hides_the_setup_only_where_the_shell_can(
+    tmp_path: Path, shell: str, echoed: bool
+) -> None:
+    # bash reads the setup with `read -s`: the kernel never echoes it (one
+    # read less per start); dash has no -s and must still run the line. Both
+    # leave the terminal echoing afterwards, for the session's own use.
+    if not shutil.which(shell):
+        pytest.skip(f"{shell} not installed")
+    home = shell_home(tmp_path, "PS1='test$ '\nexport PS1\n")
+    process = PtyProcess(
+        [shell, "-l", "-i"], env=shell_environment({"HOME": str(home)}), cwd=str(tmp_path)
+    )
+    try:
+        collector = Collector(process)
+        await collector.until(b"test$ ")
+        process.write(arm_line(shell.rsplit("/", 1)[-1]))
+        await collector.until(ARMED_MARKER)
+        if not echoed:  # the master sees the slave's modes: wait for `read -s`
+            await wait_for(lambda: not termios.tcgetattr(process.fd)[3] & termios.ECHO, 5)
+        process.write(b" : unechoed-setup-text\r\r")
+        process.write(
+            b"stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e -echo | sed 's/^/mode:/';"
+            b" echo end-$((6*7))\r"
+        )
+        out = await collector.until(b"end-42")
+        out = await collector.until(b"test$ ", 5.0)
+        assert (b"unechoed-setup-text" in out) is echoed
+        assert b"mode:echo" in out and b"mode:-echo" not in out, out
+    finally:
+        process.set_reader(None)
+        await process.terminate(1.0)
 
 
 @pytest.mark.parametrize(
