@@ -765,6 +765,10 @@ class TerminalEmulator:
         chars, styles = self._chars, self._styles
         old = self._rows - 1  # rows above the blank bottom row, scrolled up first
         raw = self._raw
+        # A placeholder's cells are never read (`_settle` replaces the lists
+        # first), so the lists of the rows scrolling out serve as placeholders:
+        # a flood in small feeds allocates no rows.
+        spare = list(range(min(k, old)))
         if raw is None:
             raw = [None] * (old + 1)
         if self._sb_max:
@@ -779,8 +783,13 @@ class TerminalEmulator:
         new_s = styles[k:old] if k < old else []
         new_raw = raw[k:old] if k < old else []
         for _ in range(n):  # placeholders until _settle builds the cells
-            new_c.append([" "] * cols)
-            new_s.append([DEFAULT_STYLE] * cols)
+            if spare:
+                i = spare.pop()
+                new_c.append(chars[i])
+                new_s.append(styles[i])
+            else:
+                new_c.append([" "] * cols)
+                new_s.append([DEFAULT_STYLE] * cols)
         new_raw.extend(last)
         new_c.append(chars[-1])
         new_s.append(styles[-1])
