@@ -4,8 +4,10 @@
 
 1. Floods: ``seq 1 3000000`` (22.9 MB) and a 5 MB 256-colour file are run
    through a real PTY (so ``\\n`` arrives as ``\\r\\n``, about 4 KB a read)
-   three ways: straight into synk's emulator ("emulator"), in a real synk
-   session (``SessionManager`` + ``ProcessPool``: the command is typed into
+   three ways, after the floor (the same read loop with no emulator: what
+   the kernel's PTY alone takes): straight into synk's emulator
+   ("emulator"), in a real synk session (``SessionManager`` +
+   ``ProcessPool``: the command is typed into
    the session's pooled bash, the manager reads and feeds as it does in the
    app) and in a tmux pane of the same size. Time is from the start of the
    command until the final screen is complete: for the bare emulator, until
@@ -77,8 +79,11 @@ def colour_file(path: Path, size: int = 5_000_000) -> None:
     path.write_text("".join(out))
 
 
-def run_synk(argv: list[str]) -> tuple[float, TerminalEmulator, int]:
-    """Run argv on a PTY, feeding the emulator as bytes arrive; (seconds, emu, bytes)."""
+def run_synk(argv: list[str], emulate: bool = True) -> tuple[float, TerminalEmulator, int]:
+    """Run argv on a PTY, feeding the emulator as bytes arrive; (seconds, emu, bytes).
+
+    With ``emulate=False`` the same loop only reads: the PTY's own floor.
+    """
     t0 = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:  # child
@@ -111,7 +116,8 @@ def run_synk(argv: list[str]) -> tuple[float, TerminalEmulator, int]:
             size += len(data)
         if chunks:
             total += size
-            emu.feed(b"".join(chunks))
+            if emulate:
+                emu.feed(b"".join(chunks))
     elapsed = time.perf_counter() - t0
     os.close(fd)
     os.waitpid(pid, 0)
@@ -208,9 +214,11 @@ def flood(
     direct: list[float] = []
     session: list[float] = []
     tmux_times: list[float] = []
+    floor: list[float] = []
     size = 0
     command = " ".join(argv)
     for n in range(repeat):
+        floor.append(run_synk(argv, emulate=False)[0])
         elapsed, emu, size = run_synk(argv)
         assert check in "\n".join(emu.lines()), (name, emu.lines())
         direct.append(elapsed)
@@ -225,7 +233,8 @@ def flood(
     print(f"{name} ({mb:.1f} MB through the PTY), median of {repeat}:")
     print(f"  {'tmux pane':<16} {t:6.3f} s {mb / t:6.1f} MB/s")
     out = {"tmux": t}
-    for label, times in (("synk emulator", direct), ("synk session", session)):
+    rows = (("PTY read alone", floor), ("synk emulator", direct), ("synk session", session))
+    for label, times in rows:
         s = statistics.median(times)
         spread = f"{min(times) / t:.2f}-{max(times) / t:.2f}"
         print(
