@@ -239,7 +239,7 @@ def flood(
         spread = f"{min(times) / t:.2f}-{max(times) / t:.2f}"
         print(
             f"  {label:<16} {s:6.3f} s {mb / s:6.1f} MB/s   "
-            f"ratio synk/tmux {s / t:5.2f} (runs {spread})"
+            f"ratio to tmux {s / t:5.2f} (runs {spread})"
         )
         out[label] = s / t
     return out

@@ -307,8 +307,8 @@ class SessionManager:
         if task.cancelled():
             return
         error = task.exception()
-        if error is None:
-            return
+        if error is None or self._sessions.get(session.info.session_id) is not session:
+            return  # started, or destroyed meanwhile
         why = error.message if isinstance(error, SynkError) else str(error) or repr(error)
         info = session.info
         self._post(AppError("session", f"Session {info.session_id} could not start: {why}"))
