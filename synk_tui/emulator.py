@@ -768,7 +768,7 @@ class TerminalEmulator:
         # A placeholder's cells are never read (`_settle` replaces the lists
         # first), so the lists of the rows scrolling out serve as placeholders:
         # a flood in small feeds allocates no rows.
-        spare = list(range(min(k, old)))
+        reusable = min(k, old)
         if raw is None:
             raw = [None] * (old + 1)
         if self._sb_max:
@@ -782,9 +782,8 @@ class TerminalEmulator:
         new_c = chars[k:old] if k < old else []
         new_s = styles[k:old] if k < old else []
         new_raw = raw[k:old] if k < old else []
-        for _ in range(n):  # placeholders until _settle builds the cells
-            if spare:
-                i = spare.pop()
+        for i in range(n):  # placeholders until _settle builds the cells
+            if i < reusable:
                 new_c.append(chars[i])
                 new_s.append(styles[i])
             else:

@@ -13,7 +13,7 @@ the setup's own echo ends. Everything before the marker is dropped, so the
 session starts on a clean screen with a fresh prompt (or the agent).
 
 A warm POSIX-family shell waits for that line "armed": sitting in the `read`
-builtin (`arm_line`) rather than in its line editor, so the kernel's line
+builtin (`ARM_LINE`) rather than in its line editor, so the kernel's line
 discipline takes the setup line in one go instead of readline or zle
 processing it key by key (about a quarter of a pooled start). A canonical
 tty line holds at most 4095 bytes, so the line goes in pieces of at most
@@ -65,28 +65,34 @@ ARMED_MARKER = MARKER_PREFIX + b"armed\x07"
 before running a line), so text written from then on reaches `read` intact."""
 
 
-def arm_line(shell_name: str) -> bytes:
+def _arm_line(read: bytes) -> bytes:
     """The line typed into an idle shell: it reads the setup line's pieces up
-    to an empty line, then `eval`s them joined.
-
-    bash and zsh read with `-s`, so the kernel does not echo the setup line
-    back: one wake-up and one read less per start (~10% of a pooled start).
-    dash, ksh and mksh have no such `-s` (ksh's saves to history).
-    """
-    quiet = "s" if shell_name in QUIET_READ_SHELLS else ""
+    to an empty line with `read`, then `eval`s them joined."""
     return (
-        b" printf '\\033]697;synk-ready;armed\\007';"
-        b" __synk_setup=; while IFS= read -r" + quiet.encode() + b" __synk_piece"
-        b' && [ -n "$__synk_piece" ];'
+        b" printf '\\033]697;synk-ready;armed\\007'; __synk_setup=; while IFS= "
+        + read
+        + b' __synk_piece && [ -n "$__synk_piece" ];'
         b" do __synk_setup=$__synk_setup$__synk_piece; done;"
         b' eval "unset __synk_setup __synk_piece; $__synk_setup"\r'
     )
 
 
+ARM_LINE = _arm_line(b"read -r")
+QUIET_ARM_LINE = _arm_line(b"read -rs")
+"""bash's and zsh's `read -s` keeps the kernel from echoing the setup line
+back: one wake-up and one read less per start (~10% of a pooled start).
+dash, ksh and mksh have no such `-s` (ksh's saves to history)."""
 ARMABLE_SHELLS = frozenset({"bash", "zsh", "sh", "dash", "ash", "ksh", "mksh"})
-"""Shells whose `read -r` and `eval` mean what `arm_line` needs (fish's don't)."""
+"""Shells whose `read -r` and `eval` mean what ARM_LINE needs (fish's don't)."""
 QUIET_READ_SHELLS = frozenset({"bash", "zsh"})
 """Shells whose `read -s` turns the terminal's echo off while it reads."""
+
+
+def arm_line(shell_name: str) -> bytes:
+    """The arm line for a shell of this name (see ARM_LINE, QUIET_ARM_LINE)."""
+    return QUIET_ARM_LINE if shell_name in QUIET_READ_SHELLS else ARM_LINE
+
+
 ARMED_PIECE = 2048
 """Bytes per piece of an armed setup line: well inside a 4095-byte tty line."""
 
@@ -186,7 +192,7 @@ class PooledPty:
         self.last_output_at = time.monotonic()
         self.exited = False
         self.armed = False
-        """Waiting in `read` for the setup line (see `arm_line`)."""
+        """Waiting in `read` for the setup line (see ARM_LINE)."""
         self._waiters: list[asyncio.Event] = []
         self._marker: bytes | None = None
         self._claimed: asyncio.Future[bytes] | None = None
