@@ -72,20 +72,15 @@ async def test_one_line_change_repaints_only_that_line(tmp_path: Path) -> None:
 async def test_styles_one_segment_per_run(tmp_path: Path) -> None:
     app = PaneApp(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        pane = await app.open_pane(CountingPane)
-        assert isinstance(pane, CountingPane)
+        # Unfocused, the pane draws no cursor: a cursor cell would split a run
+        # (the cursor is drawn where the last repaint saw it, and any frame
+        # Textual paints in between may show it one row stale).
+        pane = await app.open_pane(focus=False)
         await run(
             pilot,
             pane,
             "clear; printf 'a\\033[1;31mRED\\033[0m \\033[38;2;1;2;3;48;5;200mTC\\033[0m\\n'",
             "aRED TC",
-        )
-        # The pane draws the cursor where its last repaint saw it: wait for
-        # the repaint that moved it to the new prompt, off the row under test.
-        await wait_until(
-            pilot,
-            lambda: pane.drawn.get(0) == "aRED TC" and pane.drawn.get(1, "").endswith("$"),
-            what="the output and the next prompt drawn",
         )
         segments = drawn_segments(pane, 0)
         texts = [s.text for s in segments]
