@@ -314,8 +314,10 @@ async def test_command_bar_alt_keys_from_a_legacy_terminal(tmp_path: Path) -> No
 
 
 async def test_prompt_to_a_starting_session_is_delivered_once_ready(tmp_path: Path) -> None:
-    slow = "sleep 4\nPS1='test$ '\n"
-    app = make_app(tmp_path, 2, initial_pool_size=0, profile=slow, warm_timeout=10.0)
+    # The shells stay `starting` for 8 s: time enough, even on a loaded CI
+    # machine, to type the prompt before either is ready (4 s was not, once).
+    slow = "sleep 8\nPS1='test$ '\n"
+    app = make_app(tmp_path, 2, initial_pool_size=0, profile=slow, warm_timeout=30.0)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: len(app.grid.tiles) == 2, what="two tiles")
         await pilot.press("ctrl+backslash", "b", *"echo late", "enter")
@@ -323,7 +325,7 @@ async def test_prompt_to_a_starting_session_is_delivered_once_ready(tmp_path: Pa
         for tile in app.grid.tiles:
             assert tile.header.note == "\u2709 queued"
         for tile in app.grid.tiles:
-            await wait_line(pilot, app, tile, "late", timeout=20)
+            await wait_line(pilot, app, tile, "late", timeout=30)
             await wait_until(pilot, lambda t=tile: t.header.note == "\u2709 delivered")
 
 
