@@ -275,6 +275,7 @@ class TerminalEmulator:
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self._pending = ""
         self._scrollback: deque[ScrollbackRow] = deque(maxlen=self._sb_max or 1)
+        self._sync_frames = 0  # never reset: a viewer tells frames apart by it
         self._reset_state()
 
     # ------------------------------------------------------------------ state
@@ -380,6 +381,11 @@ class TerminalEmulator:
     @property
     def synchronized(self) -> bool:
         return self._sync
+
+    @property
+    def sync_frame(self) -> int:
+        """How many synchronized-output frames (mode 2026) the child has opened."""
+        return self._sync_frames
 
     @property
     def alt_screen(self) -> bool:
@@ -1608,6 +1614,8 @@ class TerminalEmulator:
         elif mode == 2004:
             self._bracketed = on
         elif mode == 2026:
+            if on and not self._sync:
+                self._sync_frames += 1
             self._sync = on
         elif mode == 47:
             self._set_alt(on, clear=False)

@@ -449,6 +449,19 @@ def test_modes() -> None:
     assert e.mouse_mode == 1003
 
 
+def test_sync_frames_are_counted_across_a_reset() -> None:
+    """A viewer holds each frame on its own, even when one ends and the next
+    opens in the same read: the frame count tells them apart."""
+    e = emu()
+    assert e.sync_frame == 0
+    e.feed(b"\x1b[?2026hA\x1b[?2026h")  # setting it again is the same frame
+    assert e.sync_frame == 1 and e.synchronized
+    e.feed(b"\x1b[?2026l\x1b[?2026hB")
+    assert e.sync_frame == 2 and e.synchronized
+    e.feed(b"\x1bc\x1b[?2026h")  # RIS ends the frame but not the count
+    assert e.sync_frame == 3
+
+
 def test_osc_title_cwd_clipboard_bell() -> None:
     e = emu()
     clips: list[str] = []

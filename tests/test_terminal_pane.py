@@ -188,6 +188,9 @@ async def test_synchronized_output_holds_the_repaint(tmp_path: Path) -> None:
         assert emulator is not None and emulator.synchronized
         await settle(pilot, 0.3)
         assert not any("HALF" in r for r in pane.drawn_rows())  # the frame is not over
+        pane.refresh()  # a repaint for any other reason (focus, layout) holds it too
+        await settle(pilot, 0.1)
+        assert not any("HALF" in r for r in pane.drawn_rows())
         pane.manager.write(pane.session_id, "\r")
         await wait_until(pilot, lambda: "DONE" in pane.drawn_rows())
         assert "HALF" in pane.drawn_rows()

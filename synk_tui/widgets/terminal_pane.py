@@ -10,7 +10,8 @@ emulator's style runs (one Segment per run, rich Styles cached per StyleKey),
 and on `ScreenUpdated` only the rows the emulator reports dirty are refreshed,
 so one changed line costs one line of rendering. Textual batches refreshes
 to its frame rate. While the child holds synchronized output (mode 2026) the
-repaint waits for the end of its frame, at most `SYNC_TIMEOUT`. A hidden pane
+repaint waits for the end of its frame, at most `SYNC_TIMEOUT`; a row Textual
+redraws meanwhile for its own reasons shows what was last drawn. A hidden pane
 does no rendering work at all and tells the manager so.
 
 Input: keys, paste and mouse are encoded by `synk_tui.keys` with the modes
@@ -323,8 +324,14 @@ class TerminalPane(Widget, can_focus=True):
         self._shown = False
         self._size_sent: tuple[int, int] | None = None
         self._resize_timer: Timer | None = None
-        self._sync_since: float | None = None
+        self._sync_frame = 0
+        """The synchronized-output frame `_sync_since` times (the emulator's count)."""
+        self._sync_since = 0.0
         self._sync_timer: Timer | None = None
+        self._drawn_frame: dict[int, Strip] = {}
+        """Each view row's content as last drawn live: shown while a frame is held."""
+        self._held_rows: set[int] = set()
+        """Rows drawn from `_drawn_frame`: they repaint when the frame is let go."""
         self._cursor_row: int | None = None
         self._cursor_at: tuple[int, int] | None = None
         self._screen_shape: tuple[int, int] = (0, 0)
@@ -375,17 +382,9 @@ class TerminalPane(Widget, can_focus=True):
             if wait > 0:
                 self._paint_timer = self.set_timer(wait, self._background_paint)
                 return
-        if emulator.synchronized:
-            now = time.monotonic()
-            if self._sync_since is None:
-                self._sync_since = now
-            if now - self._sync_since < self.sync_timeout:
-                if self._sync_timer is None:
-                    self._sync_timer = self.set_timer(SYNC_POLL, self._sync_poll)
-                return
-            self._sync_since = now  # timed out: paint, then hold the next frame again
-        else:
-            self._sync_since = None
+        if self._frame_held(emulator):
+            self._poll_sync()
+            return
         self._repaint_changes(emulator)
 
     def on_screen_updated(self, event: ScreenUpdated) -> None:
@@ -437,6 +436,7 @@ class TerminalPane(Widget, can_focus=True):
         if emulator is not None:
             # Output from now on moves the view along with the lines it shows.
             self._scrollback_len = emulator.scrollback_len
+        self._drawn_frame.clear()  # other lines in every row: none is held
         self._move_cursor(emulator)
         self.refresh()
 
@@ -763,6 +763,25 @@ class TerminalPane(Widget, can_focus=True):
         self._sync_timer = None
         self.screen_updated()
 
+    def _poll_sync(self) -> None:
+        """Look again soon: a held frame repaints when it ends or times out."""
+        if self._sync_timer is None:
+            self._sync_timer = self.set_timer(SYNC_POLL, self._sync_poll)
+
+    def _frame_held(self, emulator: TerminalEmulator) -> bool:
+        """Whether the child's open synchronized-output frame is still kept off screen.
+
+        A frame is held for at most `sync_timeout` from when the pane first saw
+        it; after that its updates show as they come, until the next frame.
+        """
+        if not emulator.synchronized:
+            return False
+        now = time.monotonic()
+        if emulator.sync_frame != self._sync_frame:
+            self._sync_frame = emulator.sync_frame
+            self._sync_since = now
+        return now - self._sync_since < self.sync_timeout
+
     def _cursor_position(self, emulator: TerminalEmulator) -> tuple[int, int] | None:
         """Where the cursor belongs in the view now, or None when it is not drawn."""
         if not (self.has_focus and emulator.cursor_visible and self.exit_code is None):
@@ -817,6 +836,8 @@ class TerminalPane(Widget, can_focus=True):
                 self.clear_selection()  # the selected text is gone
         rows = {row + self.scrollback_offset for row in dirty}
         rows |= self._move_cursor(emulator)
+        rows |= self._held_rows
+        self._held_rows.clear()
         rows = {row for row in rows if 0 <= row < height}
         if len(rows) * 2 > height:
             self.refresh()
@@ -853,7 +874,15 @@ class TerminalPane(Widget, can_focus=True):
         if emulator is None:
             return Strip.blank(width, base)
         index = y - self.scrollback_offset
-        if index >= emulator.rows or index < -emulator.scrollback_len:
+        held = self._drawn_frame.get(y) if self._frame_held(emulator) else None
+        if held is not None and held.cell_length != width:
+            held = None
+        if held is not None:
+            # Refreshed for another reason mid-frame: the half-drawn frame stays off.
+            strip = held
+            self._held_rows.add(y)
+            self._poll_sync()
+        elif index >= emulator.rows or index < -emulator.scrollback_len:
             strip = Strip.blank(width, base)
         else:
             runs = tuple(emulator.row_runs(index))
@@ -867,6 +896,8 @@ class TerminalPane(Widget, can_focus=True):
                     self._strips.clear()
                 self._strips[runs] = cached
             strip = cached
+        if held is None:
+            self._drawn_frame[y] = strip
         columns = self._selection_columns(index, width)
         if columns is not None:
             selection = self.get_component_rich_style("terminal-pane--selection", partial=True)
