@@ -314,16 +314,19 @@ async def test_command_bar_alt_keys_from_a_legacy_terminal(tmp_path: Path) -> No
 
 
 async def test_prompt_to_a_starting_session_is_delivered_once_ready(tmp_path: Path) -> None:
-    # The shells stay `starting` for 8 s: time enough, even on a loaded CI
-    # machine, to type the prompt before either is ready (4 s was not, once).
-    slow = "sleep 8\nPS1='test$ '\n"
+    # The shells stay `starting` until the test lets them go (a timed sleep
+    # was once over before the prompt was typed on a loaded CI machine).
+    go = tmp_path / "go"
+    slow = f"until [ -e {go} ]; do sleep 0.05; done\nPS1='test$ '\n"
     app = make_app(tmp_path, 2, initial_pool_size=0, profile=slow, warm_timeout=30.0)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: len(app.grid.tiles) == 2, what="two tiles")
         await pilot.press("ctrl+backslash", "b", *"echo late", "enter")
-        assert all(app.manager.info(t.session_id).status == "starting" for t in app.grid.tiles)
+        statuses = [app.manager.info(t.session_id) for t in app.grid.tiles]
+        assert all(info.status == "starting" for info in statuses), statuses
         for tile in app.grid.tiles:
             assert tile.header.note == "\u2709 queued"
+        go.touch()
         for tile in app.grid.tiles:
             await wait_line(pilot, app, tile, "late", timeout=30)
             await wait_until(pilot, lambda t=tile: t.header.note == "\u2709 delivered")
