@@ -67,6 +67,10 @@ SLICE_SECONDS = 0.004
 """How long one parse slice may hold the event loop."""
 CHUNK_BYTES = 16 * 1024
 """Bytes fed to an emulator per step when it keeps up."""
+BACKGROUND_CHUNK_BYTES = 4 * 1024
+"""Bytes fed per step to a session while another has priority: a slice ends
+only between feeds, and on a slow machine 16 KB of a flood takes 10-30 ms to
+parse, which a keystroke in the focused pane would wait out."""
 BULK_BYTES = 512 * 1024
 """A backlog this large is fed whole, so the emulator can skip what no one
 can ever see (lines that scroll past the scrollback)."""
@@ -77,7 +81,7 @@ LOW_WATER = 1024 * 1024
 BACKGROUND_HIGH_WATER = 512 * 1024
 """While another session has priority (a pane is being typed into), reading a
 session pauses at this backlog, and resumes at an eighth of it. Its backlog
-is then fed in CHUNK_BYTES slices, never whole (a whole multi-megabyte feed
+is then fed in BACKGROUND_CHUNK_BYTES slices, never whole (a whole multi-megabyte feed
 holds the event loop for hundreds of milliseconds), and its parse slices
 take at most half of the loop: the keystroke echo of the focused session
 stays prompt while every other session floods (benchmarks/input_latency.py),
@@ -474,7 +478,8 @@ class SessionManager:
         session.pending_output += data
         session.info.last_output_at = time.time()
         at_once = self._parse_handle is None or session.info.session_id == self._priority
-        if at_once and len(data) <= CHUNK_BYTES and not session.backlog:
+        limit = BACKGROUND_CHUNK_BYTES if self._in_background(session) else CHUNK_BYTES
+        if at_once and len(data) <= limit and not session.backlog:
             # Nothing else of this session waits, and no other session or it has
             # priority: parse a small read at once (keystroke echo latency).
             session.emulator.feed(data)
@@ -531,8 +536,10 @@ class SessionManager:
         while pending:
             for session in pending:
                 backlog = session.backlog
-                bulk = len(backlog) >= BULK_BYTES and not self._in_background(session)
-                size = len(backlog) if bulk else CHUNK_BYTES
+                if self._in_background(session):
+                    size = BACKGROUND_CHUNK_BYTES
+                else:
+                    size = len(backlog) if len(backlog) >= BULK_BYTES else CHUNK_BYTES
                 chunk = bytes(backlog[:size])
                 del backlog[:size]
                 session.emulator.feed(chunk)

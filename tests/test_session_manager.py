@@ -24,6 +24,7 @@ from synk_tui.events import (
 from synk_tui.ipc import invoke
 from synk_tui.pool import ProcessPool
 from synk_tui.session_manager import (
+    BACKGROUND_CHUNK_BYTES,
     BACKGROUND_HIGH_WATER,
     CHUNK_BYTES,
     AgentUnavailableError,
@@ -328,12 +329,22 @@ async def test_background_flood_is_held_back_while_another_session_has_priority(
 ) -> None:
     """While a pane is typed into, a flooding session next door stops being read
     once BACKGROUND_HIGH_WATER bytes wait (its child blocks on the full
-    terminal, as under tmux) instead of piling up megabytes. Screen erases are
-    parsed far slower than `yes` writes them."""
+    terminal, as under tmux) instead of piling up megabytes, and is parsed in
+    pieces short enough that a keystroke never waits out a long one. Screen
+    erases are parsed far slower than `yes` writes them."""
     manager, _ = core
     flood = await started(manager, tmp_path, cols=40, rows=10)
     quiet = await started(manager, tmp_path)
     manager.set_priority(quiet)
+    emulator = manager.screen(flood)
+    fed: list[int] = []
+    feed = emulator.feed
+
+    def recording_feed(data: bytes) -> None:
+        fed.append(len(data))
+        feed(data)
+
+    emulator.feed = recording_feed  # type: ignore[method-assign]
     manager.write(flood, "yes $'\\e[2J\\e[2J\\e[2J'\r")
     await wait_for(
         lambda: manager.backlog_size(flood) >= BACKGROUND_HIGH_WATER, 30, "the backlog to fill"
@@ -344,6 +355,7 @@ async def test_background_flood_is_held_back_while_another_session_has_priority(
         await wait_for(lambda n=n: f"round-{n}" in screen_text(manager, quiet).split("\n"))  # type: ignore[misc]
         peak = max(peak, manager.backlog_size(flood))
     assert peak <= BACKGROUND_HIGH_WATER + CHUNK_BYTES
+    assert sum(fed) > CHUNK_BYTES and max(fed) <= BACKGROUND_CHUNK_BYTES
     manager.write(flood, "\x03")
 
 
