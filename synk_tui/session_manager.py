@@ -71,6 +71,11 @@ BACKGROUND_CHUNK_BYTES = 4 * 1024
 """Bytes fed per step to a session while another has priority: a slice ends
 only between feeds, and on a slow machine 16 KB of a flood takes 10-30 ms to
 parse, which a keystroke in the focused pane would wait out."""
+TYPING_SECONDS = 1.0
+"""A person who typed into the priority session this recently is typing: the
+other sessions' parsing then leaves three quarters of the loop free, not half."""
+TYPING_PARSE_PAUSE = 3 * SLICE_SECONDS
+"""The pause after a background parse slice while the person is typing."""
 BULK_BYTES = 512 * 1024
 """A backlog this large is fed whole, so the emulator can skip what no one
 can ever see (lines that scroll past the scrollback)."""
@@ -185,6 +190,7 @@ class SessionManager:
         self._ids = itertools.count(1)
         self._last_id = 0
         self._priority: int | None = None
+        self._typed_at = -TYPING_SECONDS
         self._parse_handle: asyncio.Handle | None = None
         self._flush_handle: asyncio.Handle | None = None
         self._flushed_at = 0.0
@@ -398,6 +404,8 @@ class SessionManager:
         if session.process is not None:
             # While the session starts this is typeahead behind the setup line.
             session.process.write(payload)
+        if session_id == self._priority:
+            self._typed_at = time.perf_counter()
 
     def resize(self, session_id: int, cols: int, rows: int) -> None:
         """Resize the session's screen and PTY (the child gets SIGWINCH)."""
@@ -430,6 +438,16 @@ class SessionManager:
         if session_id is not None:
             self._get(session_id)
         self._priority = session_id
+
+    @property
+    def typing(self) -> bool:
+        """Whether the priority session was written to in the last TYPING_SECONDS.
+
+        Panes of other sessions repaint less often meanwhile, and their
+        sessions are parsed in shorter shares of the loop: the keystroke echo
+        comes first (benchmarks/input_latency.py halves with it on a slow day).
+        """
+        return time.perf_counter() - self._typed_at < TYPING_SECONDS
 
     def set_visible(self, session_id: int, visible: bool) -> None:
         """Hidden sessions keep parsing (last) but post no ScreenUpdated."""
@@ -556,7 +574,8 @@ class SessionManager:
         if pending:
             # Only background sessions left: leave the loop as much time again.
             background = all(self._in_background(s) for s in pending)
-            self._schedule_parse(SLICE_SECONDS if background else 0.0)
+            pause = TYPING_PARSE_PAUSE if self.typing else SLICE_SECONDS
+            self._schedule_parse(pause if background else 0.0)
         self._post_priority()
         self._schedule_flush()
 

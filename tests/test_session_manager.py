@@ -359,6 +359,21 @@ async def test_background_flood_is_held_back_while_another_session_has_priority(
     manager.write(flood, "\x03")
 
 
+async def test_typing_means_a_recent_write_to_the_priority_session(
+    core: tuple[SessionManager, EventLog], tmp_path: Path
+) -> None:
+    manager, _ = core
+    focused = await started(manager, tmp_path)
+    other = await started(manager, tmp_path)
+    manager.set_priority(focused)
+    assert not manager.typing
+    manager.write(other, "true\r")  # a broadcast or a script, not the person typing here
+    assert not manager.typing
+    manager.write(focused, "true\r")
+    assert manager.typing
+    await wait_for(lambda: not manager.typing, 5, "typing to end")
+
+
 async def test_shutdown_leaves_no_process(tmp_path: Path) -> None:
     manager, _log = make_manager(tmp_path, initial_pool_size=2)
     await manager.start()

@@ -4,12 +4,14 @@ flood next door. Real shells on real PTYs through the real SessionManager."""
 
 from __future__ import annotations
 
+import statistics
 import time
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 from rich.color import Color
+from textual.strip import Strip
 
 from synk_tui.widgets.terminal_pane import TerminalPane
 from tests.test_terminal_pane_harness import (
@@ -368,4 +370,47 @@ async def test_background_pane_repaints_are_coalesced_but_never_lost(tmp_path: P
         await wait_until(pilot, lambda: "line-40" in background.drawn_rows(), what="last line")
         await settle(pilot, 0.2)
         assert background.drawn_rows()[: len(screen_rows(background))] == screen_rows(background)
+        await app.shutdown_manager()
+
+
+class PaintTimingPane(CountingPane):
+    """Notes when each repaint began (render_line calls closer than 10 ms apart
+    belong to one repaint)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.paints: list[float] = []
+
+    def render_line(self, y: int) -> Strip:
+        now = time.perf_counter()
+        if not self.paints or now - self.paints[-1] > 0.01:
+            self.paints.append(now)
+        return super().render_line(y)
+
+
+async def test_background_pane_repaints_less_often_while_typing(tmp_path: Path) -> None:
+    """While the person types into one pane, another pane's repaints are at
+    least `typing_frame` apart (each frame Textual composes is one a keystroke
+    can wait for), and once the typing stops its last state is drawn."""
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        background = await app.open_pane(PaintTimingPane, focus=False)
+        focused = await app.open_pane()
+        assert isinstance(background, PaintTimingPane)
+        await wait_until(pilot, lambda: focused.has_focus and not background.has_focus)
+        await settle(pilot, 0.2)
+        background.send("for i in $(seq 1 400); do echo line-$i; sleep 0.005; done\r")
+        await wait_until(pilot, lambda: "line-1" in screen_rows(background))
+        focused.send("x")
+        await settle(pilot, 0.3)  # the repaint due before typing began is over
+        background.paints.clear()
+        while "line-400" not in screen_rows(background):
+            focused.send("x")
+            assert app.manager.typing
+            await settle(pilot, 0.05)
+        gaps = [b - a for a, b in zip(background.paints, background.paints[1:], strict=False)]
+        assert len(gaps) >= 3 and statistics.median(gaps) > 0.15, gaps
+        await wait_until(pilot, lambda: not app.manager.typing, what="typing to end")
+        await wait_until(pilot, lambda: "line-400" in background.drawn_rows(), what="last line")
+        focused.send("\x15")
         await app.shutdown_manager()

@@ -78,6 +78,9 @@ SYNC_POLL = 0.02
 """How often a held repaint checks whether the frame ended."""
 RESIZE_DEBOUNCE = 0.05
 """A burst of size changes (a drag, a reflow) reaches the PTY as one resize."""
+TYPING_FRAME = 0.2
+"""Shortest time between an unfocused pane's repaints while the person types
+into another: every frame Textual composes is one the keystroke may wait for."""
 BACKGROUND_FRAME = 0.05
 """Shortest time between two repaints of a pane that does not have focus.
 
@@ -115,6 +118,8 @@ class SessionHost(Protocol):
     def screen(self, session_id: int) -> TerminalEmulator: ...
     def set_priority(self, session_id: int | None) -> None: ...
     def set_visible(self, session_id: int, visible: bool) -> None: ...
+    @property
+    def typing(self) -> bool: ...
 
 
 def _rich_color(value: int) -> Color | None:
@@ -233,6 +238,9 @@ class TerminalPane(Widget, can_focus=True):
 
     background_frame: ClassVar[float] = BACKGROUND_FRAME
     """Shortest time between repaints while the pane does not have focus (seconds)."""
+
+    typing_frame: ClassVar[float] = TYPING_FRAME
+    """The same while the person types into another session (`manager.typing`)."""
 
     scrollback_offset: reactive[int] = reactive(0, init=False)
     """Lines the view is scrolled back from live output (0 is live)."""
@@ -378,7 +386,8 @@ class TerminalPane(Widget, can_focus=True):
             self._paint_timer.stop()
             self._paint_timer = None
         elif not self.has_focus:
-            wait = self._painted_at + self.background_frame - time.monotonic()
+            frame = self.typing_frame if self.manager.typing else self.background_frame
+            wait = self._painted_at + frame - time.monotonic()
             if wait > 0:
                 self._paint_timer = self.set_timer(wait, self._background_paint)
                 return
