@@ -26,6 +26,7 @@ outer terminal's clipboard with OSC 52 (`App.copy_to_clipboard`).
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 from typing import ClassVar, Protocol
 
@@ -78,6 +79,8 @@ SYNC_POLL = 0.02
 """How often a held repaint checks whether the frame ended."""
 RESIZE_DEBOUNCE = 0.05
 """A burst of size changes (a drag, a reflow) reaches the PTY as one resize."""
+_GOLDEN = 0.6180339887
+"""Spreads panes' repaint phases evenly whatever their session ids."""
 TYPING_FRAME = 0.2
 """Shortest time between an unfocused pane's repaints while the person types
 into another: every frame Textual composes is one the keystroke may wait for."""
@@ -386,11 +389,15 @@ class TerminalPane(Widget, can_focus=True):
             self._paint_timer.stop()
             self._paint_timer = None
         elif not self.has_focus:
-            frame = self.typing_frame if self.manager.typing else self.background_frame
-            wait = self._painted_at + frame - time.monotonic()
+            now = time.monotonic()
+            wait = self._next_background_paint(now) - now
             if wait > 0:
                 self._paint_timer = self.set_timer(wait, self._background_paint)
                 return
+        self._paint(emulator)
+
+    def _paint(self, emulator: TerminalEmulator) -> None:
+        """Repaint now, unless the child's synchronized-output frame is open."""
         if self._frame_held(emulator):
             self._poll_sync()
             return
@@ -764,9 +771,25 @@ class TerminalPane(Widget, can_focus=True):
 
     # -- painting ------------------------------------------------------------------
 
+    def _next_background_paint(self, now: float) -> float:
+        """When this unfocused pane may repaint next (monotonic seconds).
+
+        Half a frame after its last repaint at the earliest, and on this pane's
+        own phase of the frame clock: unfocused panes that flood together take
+        turns instead of landing in one long frame that a keystroke waits for.
+        """
+        frame = self.typing_frame if self.manager.typing else self.background_frame
+        phase = (self.session_id * _GOLDEN) % 1.0 * frame
+        earliest = max(now, self._painted_at + frame / 2)
+        return math.ceil((earliest - phase) / frame) * frame + phase
+
     def _background_paint(self) -> None:
+        """Its turn came: paint (asking `screen_updated` again would find the
+        turn a hair past and wait a whole frame more)."""
         self._paint_timer = None
-        self.screen_updated()
+        emulator = self.emulator
+        if self._shown and emulator is not None:
+            self._paint(emulator)
 
     def _sync_poll(self) -> None:
         self._sync_timer = None
