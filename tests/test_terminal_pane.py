@@ -414,3 +414,35 @@ async def test_background_pane_repaints_less_often_while_typing(tmp_path: Path) 
         await wait_until(pilot, lambda: "line-400" in background.drawn_rows(), what="last line")
         focused.send("\x15")
         await app.shutdown_manager()
+
+
+class AtOncePane(CountingPane):
+    """Notes, each time it is told of new output with MARK-1 on the screen,
+    whether MARK-1 was already drawn when `screen_updated()` returned."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.drawn_on_return: list[bool] = []
+
+    def screen_updated(self) -> None:
+        super().screen_updated()
+        if any("MARK-1" in line for line in screen_rows(self)):
+            self.drawn_on_return.append(any("MARK-1" in row for row in self.drawn_rows()))
+
+
+async def test_focused_echo_is_drawn_at_once(tmp_path: Path) -> None:
+    """The focused pane's change is composed as soon as the pane is told of it,
+    not at Textual's next frame (the keystroke echo's last hop); an unfocused
+    pane's waits for the frame, as every other widget's does."""
+    app = PaneApp(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        unfocused = await app.open_pane(AtOncePane, focus=False)
+        focused = await app.open_pane(AtOncePane)
+        assert isinstance(focused, AtOncePane) and isinstance(unfocused, AtOncePane)
+        await wait_until(pilot, lambda: focused.has_focus)
+        for pane in (focused, unfocused):
+            pane.send("echo MARK-''1\r")
+            await wait_until(pilot, lambda p=pane: p.drawn_on_return, what="MARK-1")  # type: ignore[misc]
+        assert focused.drawn_on_return[0] is True
+        assert unfocused.drawn_on_return[0] is False
+        await app.shutdown_manager()

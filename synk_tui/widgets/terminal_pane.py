@@ -402,6 +402,28 @@ class TerminalPane(Widget, can_focus=True):
             self._poll_sync()
             return
         self._repaint_changes(emulator)
+        if self.has_focus:
+            self._draw_now()
+
+    def _draw_now(self) -> None:
+        """Compose the screen now, not at Textual's next frame: the echo of what
+        the person typed is on the terminal as soon as it is known.
+
+        Textual draws a refresh after it has passed through two message queues
+        (the widget's idle check, the screen's update) and then waited for the
+        screen's 60 fps tick; while other panes flood, each hop waits its turn
+        in a busy loop, and the echo used to be drawn 5-25 ms after the pane
+        knew it. This does what the screen's update tick does, for this pane,
+        at once. It leans on Textual 8's Screen internals; if they change the
+        pane falls back to the next frame, and `test_focused_echo_is_drawn_at_once`
+        fails to say so.
+        """
+        screen = self.screen
+        dirty = getattr(screen, "_dirty_widgets", None)
+        update = getattr(screen, "_on_timer_update", None)
+        if isinstance(dirty, set) and callable(update) and screen.is_current:
+            dirty.add(self)
+            update()
 
     def on_screen_updated(self, event: ScreenUpdated) -> None:
         """The same as `screen_updated()`, for an app that posts the event down."""
