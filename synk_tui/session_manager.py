@@ -86,9 +86,10 @@ LOW_WATER = 1024 * 1024
 BACKGROUND_HIGH_WATER = 512 * 1024
 """While another session has priority (a pane is being typed into), reading a
 session pauses at this backlog, and resumes at an eighth of it. Its backlog
-is then fed in BACKGROUND_CHUNK_BYTES slices, never whole (a whole multi-megabyte feed
-holds the event loop for hundreds of milliseconds), and its parse slices
-take at most half of the loop: the keystroke echo of the focused session
+is then fed in BACKGROUND_CHUNK_BYTES slices, never whole (a whole
+multi-megabyte feed holds the event loop for hundreds of milliseconds), and
+its parse slices take at most half of the loop (a quarter while the person
+is typing, see `typing`): the keystroke echo of the focused session
 stays prompt while every other session floods (benchmarks/input_latency.py),
 and a flooding child simply blocks on its full terminal, as under tmux."""
 NOT_STARTED = -1

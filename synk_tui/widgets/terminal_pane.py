@@ -9,10 +9,13 @@ Drawing uses Textual's Line API: `render_line(y)` builds one `Strip` from the
 emulator's style runs (one Segment per run, rich Styles cached per StyleKey),
 and on `ScreenUpdated` only the rows the emulator reports dirty are refreshed,
 so one changed line costs one line of rendering. Textual batches refreshes
-to its frame rate. While the child holds synchronized output (mode 2026) the
-repaint waits for the end of its frame, at most `SYNC_TIMEOUT`; a row Textual
-redraws meanwhile for its own reasons shows what was last drawn. A hidden pane
-does no rendering work at all and tells the manager so.
+to its frame rate, except the focused pane's, which are composed at once
+(`_draw_now`); unfocused panes repaint at most 20 times a second (5 while
+the person types elsewhere). While the child holds synchronized output
+(mode 2026) the repaint waits for the end of its frame, at most
+`SYNC_TIMEOUT`; a row Textual redraws meanwhile for its own reasons shows
+what was last drawn. A hidden pane does no rendering work at all and tells
+the manager so.
 
 Input: keys, paste and mouse are encoded by `synk_tui.keys` with the modes
 the child set (DECCKM, bracketed paste, mouse tracking). Every key reaches
