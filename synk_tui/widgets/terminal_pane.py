@@ -402,7 +402,7 @@ class TerminalPane(Widget, can_focus=True):
     def _paint(self, emulator: TerminalEmulator) -> None:
         """Repaint now, unless the child's synchronized-output frame is open."""
         if self._frame_held(emulator):
-            self._poll_sync()
+            self._schedule_sync_poll()
             return
         self._repaint_changes(emulator)
         if self.has_focus:
@@ -820,7 +820,7 @@ class TerminalPane(Widget, can_focus=True):
         self._sync_timer = None
         self.screen_updated()
 
-    def _poll_sync(self) -> None:
+    def _schedule_sync_poll(self) -> None:
         """Look again soon: a held frame repaints when it ends or times out."""
         if self._sync_timer is None:
             self._sync_timer = self.set_timer(SYNC_POLL, self._sync_poll)
@@ -938,7 +938,7 @@ class TerminalPane(Widget, can_focus=True):
             # Refreshed for another reason mid-frame: the half-drawn frame stays off.
             strip = held
             self._held_rows.add(y)
-            self._poll_sync()
+            self._schedule_sync_poll()
         elif index >= emulator.rows or index < -emulator.scrollback_len:
             strip = Strip.blank(width, base)
         else:
