@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from synk_tui.emulator import TerminalEmulator
 from synk_tui.pool import PoolConfig, ProcessPool
 from synk_tui.session_manager import SessionManager
 
@@ -76,12 +77,13 @@ async def synk_run(manager: SessionManager, workdir: str, token: str) -> float:
         nonlocal answered_at
         feed(data)
         # The answer's row can only be complete after a feed that drew its
-        # last character; reading the whole screen on other feeds would only
+        # last character, and it is the cursor's row or the one above (the
+        # answer ends with a newline); reading the whole screen would only
         # put the benchmark's own work on synk's clock.
         if (
             not answered_at
             and last_char in data
-            and any(line.startswith(token) for line in screen.lines())
+            and any(screen.line(y).startswith(token) for y in answer_rows(screen))
         ):
             answered_at = time.perf_counter()
             answered.set()
@@ -91,6 +93,12 @@ async def synk_run(manager: SessionManager, workdir: str, token: str) -> float:
     elapsed = answered_at - start
     await manager.destroy(created.session_id)
     return elapsed
+
+
+def answer_rows(screen: TerminalEmulator) -> list[int]:
+    """The rows an answer just printed can be on: the cursor's and the one above."""
+    y = screen.cursor[1]
+    return [y - 1, y] if y else [y]
 
 
 class TmuxServer:

@@ -433,6 +433,12 @@ class TerminalEmulator:
             self._settle()
         return ["".join(row).rstrip(" ") for row in self._chars]
 
+    def line(self, y: int) -> str:
+        """One visible row as text, as `lines()` gives it (without building them all)."""
+        if self._raw is not None:
+            self._settle()
+        return "".join(self._chars[y]).rstrip(" ")
+
     def scrollback_lines(self) -> list[str]:
         """The scrollback rows as text, oldest first."""
         if not self._sb_max:

@@ -6,6 +6,7 @@ Plain `os.path` calls keep this cheap: it runs on every session start.
 from __future__ import annotations
 
 import os
+import stat
 
 
 def _read(path: str) -> str | None:
@@ -21,9 +22,13 @@ def find_git_dir(path: str) -> str | None:
     directory = os.path.abspath(path)
     while True:
         dot_git = os.path.join(directory, ".git")
-        if os.path.isdir(dot_git):
+        try:
+            mode = os.stat(dot_git).st_mode  # one call per level, not isdir + isfile
+        except OSError:
+            mode = 0
+        if stat.S_ISDIR(mode):
             return dot_git
-        if os.path.isfile(dot_git):
+        if stat.S_ISREG(mode):
             text = _read(dot_git) or ""
             if not text.startswith("gitdir:"):
                 return None

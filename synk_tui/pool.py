@@ -18,6 +18,14 @@ discipline takes the setup line in one go instead of readline or zle
 processing it key by key (about a quarter of a pooled start). A canonical
 tty line holds at most 4095 bytes, so the line goes in pieces of at most
 `ARMED_PIECE` bytes that the shell joins, and an empty line ends it.
+
+Input for the session written before its shell's line editor reads keys
+would be echoed twice (by the terminal, then by the editor) if the terminal
+took it while it echoes. bash and zsh read the setup with `read -s`, which
+turns the echo off, so a claim can hold back the empty line that ends the
+setup (`PendingClaim.type_setup`) and type it together with that early
+input: the terminal takes both while the shell waits in `read`, and the
+setup runs only then.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import functools
 import itertools
 import os
 import re
@@ -193,6 +202,8 @@ class PooledPty:
         self.exited = False
         self.armed = False
         """Waiting in `read` for the setup line (see ARM_LINE)."""
+        self.quiet = False
+        """Armed with `read -s`: the terminal does not echo what it is sent."""
         self._waiters: list[asyncio.Event] = []
         self._marker: bytes | None = None
         self._claimed: asyncio.Future[bytes] | None = None
@@ -279,6 +290,10 @@ class PendingClaim:
     pooled: bool
     task: asyncio.Future[bytes]
     """Completes with the output after the setup, or raises PoolError."""
+    type_setup: Callable[[bytes], None] | None = None
+    """Set when the end of the setup was held back (`claim_nowait(hold_setup=
+    True)` on a quietly armed shell): types it, followed by the given input,
+    in one write. Called once; the claim times out if it never is."""
 
 
 @dataclass
@@ -350,6 +365,7 @@ class ProcessPool:
         rows: int = 24,
         typeahead: bytes = b"",
         on_ready: Callable[[bytes], None] | None = None,
+        hold_setup: bool = False,
     ) -> PendingClaim:
         """Take a shell and type its setup now; `PendingClaim.task` completes it.
 
@@ -359,7 +375,9 @@ class ProcessPool:
         setup has run and echoes it after the new prompt. `on_ready(rest)`
         is called with the output after the setup as soon as it arrives.
         Raises at once MaxSessionsError at `max_active`, PoolError when no
-        shell can start.
+        shell can start. With `hold_setup`, a shell armed with `read -s`
+        gets its setup only through `PendingClaim.type_setup`, so that input
+        written meanwhile goes with it, unechoed (see the module's notes).
         """
         if self._closed:
             raise PoolError("The shell pool is shut down")
@@ -382,8 +400,14 @@ class ProcessPool:
         shell.expect_marker(marker, claimed, on_ready)
         if shell.armed:
             line = armed_pieces(line)
-        shell.armed = False
-        shell.process.write(line + typeahead)
+        type_setup = None
+        if hold_setup and shell.armed and shell.quiet:
+            # All but the empty line that ends it: the shell reads the pieces now.
+            shell.process.write(line[:-1])
+            type_setup = functools.partial(_end_setup, shell.process, line[-1:] + typeahead)
+        else:
+            shell.process.write(line + typeahead)
+        shell.armed = shell.quiet = False
         # The bookkeeping waits until the shell has its line to work on.
         shell.state = PtyState.ACTIVE
         self._active[shell.process.pid] = shell
@@ -391,7 +415,7 @@ class ProcessPool:
         self._schedule_refill()
         resend = b"" if pooled else line + typeahead
         task = asyncio.ensure_future(self._finish_claim(shell, claimed, pooled, resend))
-        return PendingClaim(shell.process, pooled, task)
+        return PendingClaim(shell.process, pooled, task, type_setup)
 
     async def claim(
         self,
@@ -681,6 +705,7 @@ class ProcessPool:
             return False
         shell.output.clear()
         shell.armed = True
+        shell.quiet = name in QUIET_READ_SHELLS
         return True
 
     def _make_idle(self, shell: PooledPty) -> None:
@@ -724,6 +749,10 @@ def shell_environment(extra: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
+"""What a shell line cannot carry in a value (a tab can)."""
+
+
 def validate_env(env: Mapping[str, str]) -> None:
     """Raise InvalidArgumentError for a name or value a shell line cannot carry."""
     for name, value in env.items():
@@ -731,10 +760,16 @@ def validate_env(env: Mapping[str, str]) -> None:
             raise InvalidArgumentError(f"Invalid environment variable name {name!r}", "env")
         if not isinstance(value, str):
             raise InvalidArgumentError(f"Environment variable {name} must be a string", "env")
-        if any((ord(ch) < 32 and ch != "\t") or ch == "\x7f" for ch in value):
+        if _CONTROL_CHARS.search(value):
             raise InvalidArgumentError(
                 f"Environment variable {name} holds a control character", "env"
             )
+
+
+def _end_setup(process: PtyProcess, end: bytes, typeahead: bytes) -> None:
+    """A held-back setup's end goes out with the input written since (one
+    write, so the terminal takes it all while `read -s` has its echo off)."""
+    process.write(end + typeahead)
 
 
 def armed_pieces(line: bytes) -> bytes:
@@ -760,7 +795,7 @@ def build_setup_line(
     if reset:
         parts.append("stty sane 2>/dev/null")
     if working_dir is not None:
-        if any(ord(ch) < 32 or ch == "\x7f" for ch in working_dir):
+        if "\t" in working_dir or _CONTROL_CHARS.search(working_dir):
             raise InvalidArgumentError(
                 f"Working directory holds a control character: {working_dir!r}", "workingDir"
             )

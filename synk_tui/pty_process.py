@@ -28,6 +28,11 @@ from typing import Any
 READ_SIZE = 65536
 """Bytes asked for per read (the kernel hands out ~4 KB per read anyway)."""
 
+SHORT_READ = 1024
+"""A read this short emptied the terminal's buffer (an echo, a prompt): the
+next read is left to the loop's next readiness report, one system call and
+one exception fewer per keystroke. Long reads (a flood) read on."""
+
 _SETSID = shutil.which("setsid")
 """util-linux's setsid: `setsid --ctty` makes the child a session leader that
 owns the PTY as its controlling terminal while letting subprocess use vfork
@@ -169,6 +174,8 @@ class PtyProcess:
                 return b"".join(chunks) if chunks else None
             chunks.append(chunk)
             total += len(chunk)
+            if len(chunk) < SHORT_READ:
+                break  # drained: asking again would only raise BlockingIOError
         return b"".join(chunks)
 
     # -- writing -------------------------------------------------------------
@@ -212,6 +219,19 @@ class PtyProcess:
             return
         _set_winsize(self.fd, cols, rows)
         self.cols, self.rows = cols, rows
+
+    def reads_keys(self) -> bool:
+        """True while the child reads keys itself: the terminal neither
+        echoes nor collects lines (a line editor such as readline or zle at
+        its prompt, a full-screen program). The master's termios calls act
+        on the slave's settings on Linux."""
+        if self._closed:
+            return False
+        try:
+            lflag = termios.tcgetattr(self.fd)[3]
+        except termios.error:
+            return False
+        return not lflag & (termios.ECHO | termios.ICANON)
 
     def foreground_pgid(self) -> int | None:
         """The process group that owns the terminal now (the shell, or a job)."""

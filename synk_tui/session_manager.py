@@ -92,6 +92,13 @@ its parse slices take at most half of the loop (a quarter while the person
 is typing, see `typing`): the keystroke echo of the focused session
 stays prompt while every other session floods (benchmarks/input_latency.py),
 and a flooding child simply blocks on its full terminal, as under tmux."""
+TYPEAHEAD_WITH_SETUP = 1024
+"""At most this much early input goes out with a held-back setup (one small
+write, which the terminal takes in one go); any more waits like later input."""
+INPUT_HOLD_SECONDS = 0.5
+"""The longest input waits, after the setup ran, for the shell's line editor
+to take the terminal (see `_Session.held_input`); a shell without one (dash)
+never turns the terminal's echo off, and its input goes after this long."""
 NOT_STARTED = -1
 """Exit code of a session whose process never started."""
 
@@ -169,6 +176,15 @@ class _Session:
         output it left behind has been parsed and posted."""
         self.visible = True
         self.ready = asyncio.Event()
+        self.held_input: bytearray | None = bytearray()
+        """Input written while the shell starts, held until its line editor
+        reads keys: until then the terminal itself may echo it, and the
+        editor would show it a second time. None once input goes straight
+        through."""
+        self.type_setup: Callable[[bytes], None] | None = None
+        """The warm shell's held-back setup end (`PendingClaim.type_setup`): it
+        goes out with the first input, or on the next loop iteration."""
+        self.hold_timer: asyncio.TimerHandle | None = None
 
 
 class SessionManager:
@@ -267,6 +283,7 @@ class SessionManager:
             cols=cols,
             rows=rows,
             on_ready=functools.partial(self._on_started, session_id),
+            hold_setup=True,
         )
         info = SessionInfo(
             session_id=session_id,
@@ -288,6 +305,9 @@ class SessionManager:
         session.emulator.on_reply = functools.partial(self._reply, session)
         session.emulator.on_clipboard = functools.partial(self._clipboard, session_id)
         session.process = pending.process
+        if pending.type_setup is not None:
+            session.type_setup = pending.type_setup
+            asyncio.get_running_loop().call_soon(self._type_setup, session)
         self._sessions[session_id] = session
         session.start_task = pending.task
         pending.task.add_done_callback(functools.partial(self._start_finished, session))
@@ -304,6 +324,12 @@ class SessionManager:
         # The size may have changed while the shell was being set up.
         process.resize(info.cols, info.rows)
         process.set_reader(functools.partial(self._on_readable, session))
+        if process.reads_keys():
+            self._release_input(session)
+        elif session.held_input is not None:
+            session.hold_timer = asyncio.get_running_loop().call_later(
+                INPUT_HOLD_SECONDS, self._release_input, session
+            )
         if rest:
             self._ingest(session, rest)
         process.watch_exit(functools.partial(self._on_process_exit, session))
@@ -337,6 +363,7 @@ class SessionManager:
             if isinstance(session_id, int) and 0 < session_id <= self._last_id:
                 return False
             raise SessionNotFoundError(session_id)
+        self._release_input(session, deliver=False)
         if session.start_task is not None and not session.start_task.done():
             session.start_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -359,6 +386,7 @@ class SessionManager:
                 handle.cancel()
         sessions = list(self._sessions.values())
         for session in sessions:
+            self._release_input(session, deliver=False)
             if session.start_task is not None and not session.start_task.done():
                 session.start_task.cancel()
         await asyncio.gather(
@@ -402,11 +430,39 @@ class SessionManager:
             payload = bytes(data)
         else:
             raise InvalidArgumentError("data must be text or bytes", "data")
-        if session.process is not None:
+        process = session.process
+        held = session.held_input
+        if session.type_setup is not None and held is not None:
+            held += payload
+            self._type_setup(session)  # the setup's end and this input, unechoed
+        elif held is not None and (held or process is None or not process.reads_keys()):
+            held += payload
+        elif process is not None:
             # While the session starts this is typeahead behind the setup line.
-            session.process.write(payload)
+            process.write(payload)
         if session_id == self._priority:
             self._typed_at = time.perf_counter()
+
+    def _type_setup(self, session: _Session) -> None:
+        """End the held-back setup, with the input written since, in one write."""
+        type_setup, session.type_setup = session.type_setup, None
+        held = session.held_input
+        if type_setup is None or held is None:
+            return
+        typeahead = bytes(held[:TYPEAHEAD_WITH_SETUP])
+        del held[:TYPEAHEAD_WITH_SETUP]
+        type_setup(typeahead)
+
+    def _release_input(self, session: _Session, deliver: bool = True) -> None:
+        """From now on input goes straight to the child; what was held goes
+        first (unless `deliver` is False: the session is going away)."""
+        held, session.held_input = session.held_input, None
+        session.type_setup = None
+        if session.hold_timer is not None:
+            session.hold_timer.cancel()
+            session.hold_timer = None
+        if deliver and held and session.process is not None and session.exit_code is None:
+            session.process.write(bytes(held))
 
     def resize(self, session_id: int, cols: int, rows: int) -> None:
         """Resize the session's screen and PTY (the child gets SIGWINCH)."""
@@ -494,6 +550,10 @@ class SessionManager:
             self._ingest(session, data)
 
     def _ingest(self, session: _Session, data: bytes) -> None:
+        if session.held_input is not None and session.info.status == RUNNING:
+            process = session.process
+            if process is None or process.reads_keys():
+                self._release_input(session)
         session.pending_output += data
         session.info.last_output_at = time.time()
         at_once = self._parse_handle is None or session.info.session_id == self._priority
@@ -646,6 +706,7 @@ class SessionManager:
         self._schedule_flush()
 
     def _finish_exit(self, session: _Session) -> None:
+        self._release_input(session, deliver=False)
         info = session.info
         info.status = EXITED
         info.exit_code = session.exit_code

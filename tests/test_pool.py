@@ -182,6 +182,29 @@ async def test_armed_shell_takes_any_setup_and_a_new_size(tmp_path: Path, value_
         await pool.shutdown()
 
 
+async def test_a_held_setup_runs_only_when_its_end_is_typed(tmp_path: Path) -> None:
+    # The empty line that ends a warm bash's setup waits for the first input,
+    # so both reach the terminal while `read -s` has its echo off.
+    pool = ProcessPool(pool_config(tmp_path, initial_pool_size=1))
+    await pool.start()
+    try:
+        assert await pool.wait_idle(1)
+        pending = pool.claim_nowait(working_dir=str(tmp_path), hold_setup=True)
+        assert pending.pooled and pending.type_setup is not None
+        done, _ = await asyncio.wait({pending.task}, timeout=0.3)
+        assert not done, "the setup ran before its end was typed"
+        assert not pending.process.reads_keys()  # still in `read`, not at the prompt
+        pending.type_setup(b"echo held-$((6*7))\r")
+        rest = await asyncio.wait_for(pending.task, 5)
+        collector = Collector(pending.process)
+        collector.seen[:0] = rest
+        out = await collector.until(b"held-42\r\n")
+        assert out.count(b"echo held-") == 1, out  # typed once, echoed once
+        await pool.release(pending.process, recycle=False)
+    finally:
+        await pool.shutdown()
+
+
 async def test_refills_after_a_claim(tmp_path: Path) -> None:
     pool = ProcessPool(pool_config(tmp_path))
     await pool.start()

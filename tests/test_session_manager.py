@@ -132,6 +132,43 @@ async def test_writes_while_starting_are_delivered(tmp_path: Path) -> None:
         await wait_for(
             lambda: "queued-42" in screen_text(manager, created.session_id), what="queued text"
         )
+        assert len(typed_lines(manager, created.session_id, "echo queued-")) == 1
+    finally:
+        await manager.shutdown()
+
+
+def typed_lines(manager: SessionManager, session_id: int, text: str) -> list[str]:
+    """The screen rows that show `text` (a typed command should be on one)."""
+    return [line for line in manager.screen(session_id).lines() if text in line]
+
+
+async def wait_answered(manager: SessionManager, session_id: int, answer: str) -> None:
+    """Until `answer` is on the screen and the shell is back at its prompt."""
+    await wait_for(
+        lambda: (
+            typed_lines(manager, session_id, answer)
+            and screen_text(manager, session_id).rstrip().endswith("test$")
+        ),
+        what=f"{answer} answered",
+    )
+
+
+async def test_typeahead_is_echoed_once(tmp_path: Path) -> None:
+    # PROMPT_COMMAND holds bash between the setup's marker and its line
+    # editor, where the terminal still echoes: text written then used to show
+    # twice (the kernel's echo, then the line editor's).
+    profile = "PS1='test$ '\nPROMPT_COMMAND='sleep 0.3'\n"
+    manager, _log = make_manager(tmp_path, initial_pool_size=2, profile=profile)
+    await manager.start()
+    try:
+        assert await manager.pool.wait_idle(2)  # both sessions start on warm shells
+        after_ready = await started(manager, tmp_path)
+        manager.write(after_ready, "echo once-$((6*7))\r")
+        at_once = (await manager.create(project_path=str(tmp_path))).session_id
+        manager.write(at_once, "echo twice-$((6*7))\r")
+        for sid, word in ((after_ready, "once"), (at_once, "twice")):
+            await wait_answered(manager, sid, f"{word}-42")
+            assert typed_lines(manager, sid, f"echo {word}-") == [f"test$ echo {word}-$((6*7))"]
     finally:
         await manager.shutdown()
 
