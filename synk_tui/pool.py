@@ -408,14 +408,18 @@ class ProcessPool:
         else:
             shell.process.write(line + typeahead)
         shell.armed = shell.quiet = False
-        # The bookkeeping waits until the shell has its line to work on.
+        # The bookkeeping waits until the shell has its line to work on, and
+        # what the caller does not need waits for the next loop iteration.
         shell.state = PtyState.ACTIVE
         self._active[shell.process.pid] = shell
-        self._post_status()
-        self._schedule_refill()
+        asyncio.get_running_loop().call_soon(self._after_claim)
         resend = b"" if pooled else line + typeahead
         task = asyncio.ensure_future(self._finish_claim(shell, claimed, pooled, resend))
         return PendingClaim(shell.process, pooled, task, type_setup)
+
+    def _after_claim(self) -> None:
+        self._post_status()
+        self._schedule_refill()
 
     async def claim(
         self,

@@ -160,9 +160,14 @@ class SessionInfo:
 class _Session:
     """The manager's private record of one session."""
 
-    def __init__(self, info: SessionInfo, emulator: TerminalEmulator) -> None:
+    def __init__(
+        self, info: SessionInfo, new_emulator: Callable[[_Session], TerminalEmulator]
+    ) -> None:
         self.info = info
-        self.emulator = emulator
+        self._new_emulator = new_emulator
+        self._emulator: TerminalEmulator | None = None
+        self.branch_pending = False
+        """`info.branch` is still to be read from git (see `_settle_start`)."""
         self.process: PtyProcess | None = None
         self.start_task: asyncio.Future[bytes] | None = None
         self.backlog = bytearray()
@@ -185,6 +190,13 @@ class _Session:
         """The warm shell's held-back setup end (`PendingClaim.type_setup`): it
         goes out with the first input, or on the next loop iteration."""
         self.hold_timer: asyncio.TimerHandle | None = None
+
+    @property
+    def emulator(self) -> TerminalEmulator:
+        """The session's screen, built on first use: a start need not wait for it."""
+        if self._emulator is None:
+            self._emulator = self._new_emulator(self)
+        return self._emulator
 
 
 class SessionManager:
@@ -291,7 +303,7 @@ class SessionManager:
             agent_type=agent_type,
             project_path=project,
             working_dir=workdir,
-            branch=branch if branch is not None else current_branch(workdir),
+            branch=branch,
             pid=pending.process.pid,
             status=STARTING,
             exit_code=None,
@@ -301,17 +313,37 @@ class SessionManager:
             args=agent_args,
             env_names=sorted(extra_env),
         )
-        session = _Session(info, TerminalEmulator(cols, rows, self.scrollback))
-        session.emulator.on_reply = functools.partial(self._reply, session)
-        session.emulator.on_clipboard = functools.partial(self._clipboard, session_id)
+        session = _Session(info, self._new_emulator)
+        session.branch_pending = branch is None
         session.process = pending.process
-        if pending.type_setup is not None:
-            session.type_setup = pending.type_setup
-            asyncio.get_running_loop().call_soon(self._type_setup, session)
+        session.type_setup = pending.type_setup
+        # What the shell does not need waits for the next loop iteration: the
+        # caller's first input goes out with the setup's end before it.
+        asyncio.get_running_loop().call_soon(self._settle_start, session)
         self._sessions[session_id] = session
         session.start_task = pending.task
         pending.task.add_done_callback(functools.partial(self._start_finished, session))
         return SessionCreated(session_id, pane_index)
+
+    def _new_emulator(self, session: _Session) -> TerminalEmulator:
+        info = session.info
+        emulator = TerminalEmulator(info.cols, info.rows, self.scrollback)
+        emulator.on_reply = functools.partial(self._reply, session)
+        emulator.on_clipboard = functools.partial(self._clipboard, info.session_id)
+        return emulator
+
+    def _settle_start(self, session: _Session) -> None:
+        """A new session's bookkeeping that its shell does not wait for."""
+        if self._sessions.get(session.info.session_id) is not session:
+            return  # destroyed meanwhile
+        self._type_setup(session)
+        self._fill_branch(session)
+        session.emulator  # noqa: B018 - built now, not on its first output
+
+    def _fill_branch(self, session: _Session) -> None:
+        if session.branch_pending:
+            session.branch_pending = False
+            session.info.branch = current_branch(session.info.working_dir)
 
     def _on_started(self, session_id: int, rest: bytes) -> None:
         """The setup ran: from here on the output is the session's own."""
@@ -484,10 +516,14 @@ class SessionManager:
 
     def info(self, session_id: int) -> SessionInfo:
         """The session's current `SessionInfo`."""
-        return self._get(session_id).info
+        session = self._get(session_id)
+        self._fill_branch(session)
+        return session.info
 
     def list(self) -> list[SessionInfo]:
         """Every session not yet destroyed (exited ones included), by pane index."""
+        for session in self._sessions.values():
+            self._fill_branch(session)
         return sorted((s.info for s in self._sessions.values()), key=lambda i: i.pane_index)
 
     def set_priority(self, session_id: int | None) -> None:
