@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import random
 import statistics
 import sys
@@ -35,6 +34,7 @@ from textual.containers import Grid
 from textual.strip import Strip
 
 from synk_tui.events import ScreenUpdated, SessionExit
+from synk_tui.garbage import FullCollections
 from synk_tui.pool import PoolConfig, ProcessPool
 from synk_tui.session_manager import SessionManager
 from synk_tui.widgets.terminal_pane import TerminalPane
@@ -79,7 +79,13 @@ class LatencyApp(App[None], inherit_bindings=False):
 
     async def on_mount(self) -> None:
         self.manager = self.manager_factory(self.post_message)
+        manager = self.manager
+        self.collections = FullCollections(lambda: manager.typing)
         await self.manager.start()
+        self.set_interval(0.5, self.collections.tick)  # as SynkApp does on its tick
+
+    def on_unmount(self) -> None:
+        self.collections.stop()
 
     async def add_pane(self, cwd: str) -> TimedPane:
         assert self.manager is not None
@@ -181,7 +187,7 @@ async def main() -> None:
             others = [await app.add_pane(tmp) for _ in range(args.flood_panes)]
             typed.focus()
             await pilot.pause(0.5)
-            gc.freeze()  # as SynkApp does once started: no full-GC pauses over its objects
+            app.collections.start()  # as SynkApp does once started
             print(
                 f"TerminalPane keystroke -> echo drawn; pane {typed.size.width}x"
                 f"{typed.size.height} of {1 + len(others)} in a {width}x{height} terminal"

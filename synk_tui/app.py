@@ -26,7 +26,6 @@ grid mode, where the grid's own bindings drive synk.
 from __future__ import annotations
 
 import contextlib
-import gc
 import time
 from pathlib import Path
 from typing import ClassVar
@@ -51,6 +50,7 @@ from synk_tui.events import (
     SessionOutput,
     SessionReady,
 )
+from synk_tui.garbage import FullCollections
 from synk_tui.lifecycle import Lifecycle
 from synk_tui.pool import PoolConfig, ProcessPool
 from synk_tui.prompt_dispatch import PromptDispatch
@@ -141,6 +141,7 @@ class SynkApp(App[None], inherit_bindings=False):
             scrollback=self.config.ui.scrollback,
         )
         self.lifecycle = Lifecycle(self.manager)
+        self.collections = FullCollections(lambda: self.manager.typing)
         """Signal handlers and the one shutdown of every session."""
         self.grid = PaneGrid(id="grid")
         self.status_bar = StatusBar(self.config.keys, id="status-bar")
@@ -186,12 +187,13 @@ class SynkApp(App[None], inherit_bindings=False):
         self.set_interval(TICK_SECONDS, self.sessions.refresh_states)
         self.workspace.start()
         # Everything built so far (Textual, the widgets, the first sessions)
-        # lives as long as the app: keep it out of the garbage collector's full
-        # passes, which otherwise stall keystroke echo ~20 ms at a time.
-        self.call_after_refresh(gc.freeze)
+        # lives as long as the app; full collections wait for typing pauses.
+        self.call_after_refresh(self.collections.start)
+        self.set_interval(TICK_SECONDS, self.collections.tick)
 
     async def on_unmount(self) -> None:
         """Whatever the way out, no child process outlives the app."""
+        self.collections.stop()
         await self.lifecycle.shutdown()
 
     def _on_signal(self, signum: int) -> None:
