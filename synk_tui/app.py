@@ -141,8 +141,9 @@ class SynkApp(App[None], inherit_bindings=False):
             scrollback=self.config.ui.scrollback,
         )
         self.lifecycle = Lifecycle(self.manager)
-        self.collections = FullCollections(lambda: self.manager.typing)
         """Signal handlers and the one shutdown of every session."""
+        self.collections = FullCollections(lambda: self.manager.typing)
+        """Python's full garbage collections, run in pauses of typing."""
         self.grid = PaneGrid(id="grid")
         self.status_bar = StatusBar(self.config.keys, id="status-bar")
         self.sessions = SessionTiles(self)

@@ -469,8 +469,7 @@ class SessionManager:
             self._type_setup(session)  # the setup's end and this input, unechoed
         elif held is not None and (held or process is None or not process.reads_keys()):
             held += payload
-        elif process is not None:
-            # While the session starts this is typeahead behind the setup line.
+        elif process is not None:  # the line editor (or whatever runs) reads keys
             process.write(payload)
         if session_id == self._priority:
             self._typed_at = time.perf_counter()
