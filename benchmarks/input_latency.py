@@ -33,6 +33,7 @@ from textual.app import App, ComposeResult
 from textual.containers import Grid
 from textual.strip import Strip
 
+from synk_tui.app import TICK_SECONDS
 from synk_tui.events import ScreenUpdated, SessionExit
 from synk_tui.garbage import FullCollections
 from synk_tui.pool import PoolConfig, ProcessPool
@@ -82,7 +83,7 @@ class LatencyApp(App[None], inherit_bindings=False):
         manager = self.manager
         self.collections = FullCollections(lambda: manager.typing)
         await self.manager.start()
-        self.set_interval(0.5, self.collections.tick)  # as SynkApp does on its tick
+        self.set_interval(TICK_SECONDS, self.collections.tick)  # as SynkApp does
 
     def on_unmount(self) -> None:
         self.collections.stop()

@@ -356,9 +356,7 @@ class SessionManager:
         # The size may have changed while the shell was being set up.
         process.resize(info.cols, info.rows)
         process.set_reader(functools.partial(self._on_readable, session))
-        if process.reads_keys():
-            self._release_input(session)
-        elif session.held_input is not None:
+        if session.held_input is not None and not self._release_when_reading(session):
             session.hold_timer = asyncio.get_running_loop().call_later(
                 INPUT_HOLD_SECONDS, self._release_input, session
             )
@@ -467,7 +465,7 @@ class SessionManager:
         if session.type_setup is not None and held is not None:
             held += payload
             self._type_setup(session)  # the setup's end and this input, unechoed
-        elif held is not None and (held or process is None or not process.reads_keys()):
+        elif held is not None and (held or not self._release_when_reading(session)):
             held += payload
         elif process is not None:  # the line editor (or whatever runs) reads keys
             process.write(payload)
@@ -483,6 +481,14 @@ class SessionManager:
         typeahead = bytes(held[:TYPEAHEAD_WITH_SETUP])
         del held[:TYPEAHEAD_WITH_SETUP]
         type_setup(typeahead)
+
+    def _release_when_reading(self, session: _Session) -> bool:
+        """Release the input once the line editor reads keys; True if it did."""
+        process = session.process
+        if process is not None and not process.reads_keys():
+            return False
+        self._release_input(session)
+        return True
 
     def _release_input(self, session: _Session, deliver: bool = True) -> None:
         """From now on input goes straight to the child; what was held goes
@@ -586,9 +592,7 @@ class SessionManager:
 
     def _ingest(self, session: _Session, data: bytes) -> None:
         if session.held_input is not None and session.info.status == RUNNING:
-            process = session.process
-            if process is None or process.reads_keys():
-                self._release_input(session)
+            self._release_when_reading(session)
         session.pending_output += data
         session.info.last_output_at = time.time()
         at_once = self._parse_handle is None or session.info.session_id == self._priority
