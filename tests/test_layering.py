@@ -32,6 +32,7 @@ CORE = [
     "events",
     "persistence",
     "lifecycle",
+    "sanitize",
 ]
 FORBIDDEN = ("textual.widgets", "textual.widget", "textual.app", "textual.screen")
 FORBIDDEN_SYNK = ("synk_tui.widgets", "synk_tui.app", "synk_tui.screens", "synk_tui.cli")
