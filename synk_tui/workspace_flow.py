@@ -33,12 +33,17 @@ from synk_tui.persistence import (
     SavedSession,
     Workspace,
 )
+from synk_tui.sanitize import safe_text
 from synk_tui.screens import ConfirmScreen, RestoreListScreen, SaveNameScreen
 from synk_tui.widgets.message_pane import MessagePane
 from synk_tui.widgets.session_tile import SessionTile
 
 if TYPE_CHECKING:
     from synk_tui.app import SynkApp
+
+
+MESSAGE_LIMIT = 1000
+"""Characters of one notification about a saved file (its path included)."""
 
 
 def plural(count: int, noun: str) -> str:
@@ -132,7 +137,12 @@ class WorkspaceFlow:
         try:
             path = await self.service.save(name)
         except PersistenceError as error:
-            self.app.notify(error.message, title="Cannot save the workspace", severity="error")
+            self.app.notify(
+                safe_text(error.message, MESSAGE_LIMIT),
+                title="Cannot save the workspace",
+                severity="error",
+                markup=False,
+            )
             return None
         self.app.notify(
             f"{plural(len(self.grid.tiles), 'session')} saved to {path}",
@@ -160,18 +170,28 @@ class WorkspaceFlow:
         try:
             workspace = persistence.load_workspace(path)
         except PersistenceError as error:
-            self.app.notify(error.message, title="Cannot restore", severity="error", timeout=15)
+            self.cannot_restore(error)
             if not self.grid.tiles:
                 self.app.enter_grid_mode()
             return None
         return await self.restore_workspace(workspace, path)
+
+    def cannot_restore(self, error: PersistenceError) -> None:
+        """A saved file that cannot be restored: its message as plain text, never markup."""
+        self.app.notify(
+            safe_text(error.message, MESSAGE_LIMIT),
+            title="Cannot restore",
+            severity="error",
+            timeout=15,
+            markup=False,
+        )
 
     async def restore_named(self, name: str) -> None:
         """`--restore NAME`: restore it, or say why not and open the usual sessions."""
         try:
             path = persistence.find_saved(name)
         except PersistenceError as error:
-            self.app.notify(error.message, title="Cannot restore", severity="error", timeout=15)
+            self.cannot_restore(error)
             path = None
         report = await self.restore_file(path) if path is not None else None
         if report is None:
@@ -341,11 +361,13 @@ class WorkspaceFlow:
         app = self.app
         found, errors = persistence.stale_recoveries()
         for error in errors:
+            aside = Path(str(error.path)).with_suffix(persistence.BAD_SUFFIX).name
             app.notify(
-                f"{error.message} (moved aside)",
+                f"{safe_text(error.message, MESSAGE_LIMIT)} (moved aside to {safe_text(aside)})",
                 title="Unreadable autosave",
                 severity="warning",
                 timeout=10,
+                markup=False,
             )
         if not found:
             return False

@@ -29,6 +29,7 @@ from synk_tui.persistence import GridLayout, SavedSession, Workspace, load_works
 from synk_tui.screens import ConfirmScreen, RestoreListScreen, SaveNameScreen
 from synk_tui.widgets.message_pane import MessagePane
 from synk_tui.widgets.terminal_pane import TerminalPane
+from tests.hostile_files import HOSTILE, NOT_REGULAR, variant
 from tests.test_app_helpers import (
     make_app,
     none_alive,
@@ -320,6 +321,17 @@ async def test_restoring_a_bad_file_names_it_and_changes_nothing(tmp_path: Path)
         assert report is None and len(app.grid.tiles) == 1
 
 
+async def test_a_saved_file_quoting_markup_is_shown_as_text(tmp_path: Path) -> None:
+    path = paths.sessions_dir() / "markup.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(variant(saved_at="[/i][link=x]")))
+    app = make_app(tmp_path, 1, restore="markup")
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await wait_ready(pilot, app, 1)  # the usual session instead
+        toasts = await wait_until(pilot, lambda: app.screen.query("Toast").nodes, what="toasts")
+        assert any("saved_at '[/i][link=x]'" in str(toast.render()) for toast in toasts)
+
+
 # ---- crash recovery ------------------------------------------------------------
 
 
@@ -358,6 +370,40 @@ async def test_recovery_question_after_a_crash(tmp_path: Path, answer: str) -> N
             await wait_ready(pilot, app, 1)  # the usual start
             assert cwd_of(app, 1) == str(tmp_path / "project")
             assert stale.exists() == (answer == "escape")  # Esc: ask again next time
+
+
+async def test_hostile_recovery_files_are_moved_aside_and_the_app_starts(tmp_path: Path) -> None:
+    directory = paths.recovery_dir()
+    directory.mkdir(parents=True)
+    planted: dict[Path, int] = {}
+    for hostile in [*HOSTILE.values(), *NOT_REGULAR.values()]:
+        path = paths.recovery_file(dead_pid())
+        hostile.write(path)
+        planted[path] = path.stat().st_size
+    odd = directory / "[red]odd.json"  # markup in a name or a value is text, not markup
+    odd.write_text("{}")
+    planted[odd] = odd.stat().st_size
+    markup = paths.recovery_file(dead_pid())
+    markup.write_text(json.dumps(variant(saved_at="[/i]")))
+    planted[markup] = markup.stat().st_size
+    app = make_app(tmp_path, 1)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await wait_ready(pilot, app, 1)  # the usual start, no question
+        assert not isinstance(app.screen, ConfirmScreen)
+        for path, size in planted.items():
+            assert not path.exists()
+            assert path.with_suffix(".bad").stat().st_size == size
+            assert notified(app, path.name), (path.name, notifications(app))
+        warnings = [n for n in notifications(app) if n.startswith("Unreadable autosave")]
+        assert len(warnings) == len(planted)
+        assert all("moved aside to" in w for w in warnings)
+        assert notified(app, "saved_at '[/i]'")
+        # the toasts show the text as it is: markup in a name or value is never parsed
+        toasts = await wait_until(pilot, lambda: app.screen.query("Toast").nodes, what="toasts")
+        shown = [str(toast.render()) for toast in toasts]
+        assert any("saved_at '[/i]'" in text for text in shown)
+        assert any("[red]odd.json" in text for text in shown)
+    assert persistence.stale_recoveries() == ([], [])
 
 
 async def test_autosave_follows_the_workspace_and_a_clean_exit_removes_it(tmp_path: Path) -> None:

@@ -165,6 +165,7 @@ def test_good_names_and_the_default_name() -> None:
 
 # ---- bad files -----------------------------------------------------------------
 
+
 def variant(**changes: Any) -> dict[str, Any]:
     data = json.loads(json.dumps(GOOD))
     for key, value in changes.items():
