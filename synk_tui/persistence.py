@@ -747,6 +747,7 @@ def _owner_alive(pid: int, data: object) -> bool:
 def stale_recoveries() -> tuple[list[Recovery], list[PersistenceError]]:
     """Autosaves left by a synk that did not exit cleanly, newest first.
 
+    Autosaves an older synk left in the config dir are looked at too.
     A file whose owner still runs (another synk) is not stale. One that
     cannot be read, or is not named `PID.json`, is renamed to `*.bad` (kept
     for a look, never asked about again) and returned as an error: this
@@ -754,10 +755,10 @@ def stale_recoveries() -> tuple[list[Recovery], list[PersistenceError]]:
     """
     found: list[Recovery] = []
     errors: list[PersistenceError] = []
-    try:
-        files = sorted(paths.recovery_dir().glob(f"*{SUFFIX}"))
-    except OSError:
-        return [], []
+    files: list[Path] = []
+    for directory in paths.recovery_dirs():
+        with contextlib.suppress(OSError):
+            files.extend(sorted(directory.glob(f"*{SUFFIX}")))
     for path in files:
         pid = pid_in_name(path.stem)
         try:
