@@ -62,6 +62,7 @@ def test_an_older_prompt_history_moves_to_the_state_dir_once(
     history = PromptHistory(paths.prompt_history_file())
     assert history.entries == ["from before"]
     assert not (config / "prompt_history").exists()
+    assert (state / "prompt_history").read_text() == '"from before"\n'
     history.add("new")
     # a later copy in the old place (an older synk still running) never overwrites it
     (config / "prompt_history").write_text('"older synk"\n')
