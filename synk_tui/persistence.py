@@ -39,7 +39,6 @@ import os
 import re
 import stat
 import tempfile
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -894,22 +893,3 @@ class PersistenceService:
     def list_saved(self) -> list[SavedEntry]:
         """Every saved workspace, newest first."""
         return list_saved()
-
-
-_SERVICES: weakref.WeakKeyDictionary[SessionManager, PersistenceService] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def attach(manager: SessionManager, service: PersistenceService) -> None:
-    """Make `service` the one `invoke(manager, "persistence:...")` uses (the app's)."""
-    _SERVICES[manager] = service
-
-
-def service_for(manager: SessionManager) -> PersistenceService:
-    """The service attached to `manager`, else one on the bare manager."""
-    service = _SERVICES.get(manager)
-    if service is None:
-        service = PersistenceService(ManagerHost(manager))
-        _SERVICES[manager] = service
-    return service

@@ -7,10 +7,10 @@ grid with message panes where a session cannot come back, the crash-recovery
 autosave and the question offering it back after an unclean exit, and the
 "Save session for later?" question on quit.
 
-`WorkspaceFlow` is also the `persistence.WorkspaceHost` of synk: the service
-it attaches to the manager reads and fills the grid through it, so the wire
-commands (`invoke(manager, "persistence:...")`) see zoom, selection and
-message panes exactly as the keys do.
+`WorkspaceFlow` is also the `persistence.WorkspaceHost` of synk: its service
+reads and fills the grid through it, and its `wire` context carries that
+service, so the wire commands (`invoke(flow.wire, "persistence:...")`) see
+zoom, selection and message panes exactly as the keys do.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from synk_tui import paths, persistence
 from synk_tui.agents import BADGES
 from synk_tui.errors import PersistenceError, SynkError
+from synk_tui.ipc import WireContext
 from synk_tui.persistence import (
     GridLayout,
     PersistenceService,
@@ -59,8 +60,9 @@ class WorkspaceFlow:
         self.manager = app.manager
         self.grid = app.grid
         self.service = PersistenceService(self, app.options.project_dir)
-        """Save/restore for the keys, the command line and `invoke` (attached below)."""
-        persistence.attach(self.manager, self.service)
+        """Save/restore for the keys, the command line and `invoke`."""
+        self.wire = WireContext(self.manager, self.service)
+        """What `invoke` acts on for this app: its manager and this grid's service."""
         self.saved_on_quit: Path | None = None
         """The file saved by answering the quit question with y (the cli prints it)."""
         self._placeholder_ids = itertools.count(-1, -1)

@@ -291,7 +291,7 @@ async def test_restore_list_bad_files_and_message_panes(tmp_path: Path) -> None:
         assert notified(app, f"{good}: pane 3: ") and notified(app, "1 of 3 sessions restored")
         assert good.read_bytes() == before and app.is_running
         # the message panes keep their sessions when the workspace is saved again
-        reply = await invoke(app.manager, "persistence:save_session", {})
+        reply = await invoke(app.workspace.wire, "persistence:save_session", {})
         resaved = load_workspace(reply["savedPath"])
         assert [s.agent_type for s in resaved.sessions] == ["terminal", "terminal", "codex"]
         assert resaved.sessions[2].agent_args == ("--model", "x")
@@ -465,15 +465,15 @@ async def test_wire_commands_see_and_fill_the_grid(tmp_path: Path) -> None:
         await wait_ready(pilot, app, 2)
         await pilot.press("ctrl+backslash", "2", "z")
         await wait_until(pilot, lambda: app.grid.zoomed_id is not None)
-        reply = await invoke(app.manager, "persistence:save_session", {"name": "wired"})
+        reply = await invoke(app.workspace.wire, "persistence:save_session", {"name": "wired"})
         path = Path(reply["savedPath"])
         assert load_workspace(path).grid == GridLayout((0, 1), zoom=1, selected=1)
-        listed = await invoke(app.manager, "persistence:list_saved")
+        listed = await invoke(app.workspace.wire, "persistence:list_saved")
         assert [(i["name"], i["sessionCount"]) for i in listed] == [("wired", 2)]
         await pilot.press("z")
         await wait_until(pilot, lambda: app.grid.zoomed_id is None)
         old = {t.session_id for t in app.grid.tiles}
-        result = await invoke(app.manager, "persistence:load_session", {"path": str(path)})
+        result = await invoke(app.workspace.wire, "persistence:load_session", {"path": str(path)})
         assert result == {"sessionCount": 2, "problems": []}
         await wait_ready(pilot, app, 2)
         assert not {t.session_id for t in app.grid.tiles} & old

@@ -40,7 +40,7 @@ from synk_tui.errors import (
     SynkError,
     WorkspaceNotFoundError,
 )
-from synk_tui.ipc import invoke
+from synk_tui.ipc import WireContext, invoke
 from synk_tui.persistence import (
     GridLayout,
     SavedSession,
@@ -731,3 +731,39 @@ async def test_create_in_a_chosen_pane(
         await mgr.create(project_path=str(tmp_path), pane_index=3)
     assert "Pane index 3 is taken" in error.value.message
     assert [i.pane_index for i in mgr.list()] == [0, 3]
+
+
+class FakeHost:
+    """A host showing one fixed session in pane 5, zoomed: what a UI would report."""
+
+    def __init__(self) -> None:
+        self.restored: list[Workspace] = []
+
+    def workspace_state(self) -> tuple[GridLayout, list[SavedSession]]:
+        return GridLayout((4,), zoom=4, selected=4), [SavedSession(4, "terminal", "/", "/")]
+
+    async def restore_workspace(
+        self, workspace: Workspace, source: Path
+    ) -> persistence.RestoreReport:
+        self.restored.append(workspace)
+        return persistence.RestoreReport(source, restored=len(workspace.sessions))
+
+
+async def test_wire_commands_act_on_the_context_they_are_given(
+    manager: tuple[SessionManager, EventLog],
+) -> None:
+    mgr, _ = manager
+    host = FakeHost()
+    context = WireContext(mgr, persistence.PersistenceService(host))
+    reply = await invoke(context, "persistence:save_session", {"name": "hosted"})
+    saved = load_workspace(reply["savedPath"])
+    assert saved.grid.zoom == 4 and [s.pane_index for s in saved.sessions] == [4]
+    assert await invoke(context, "persistence:load_session", {"path": reply["savedPath"]}) == {
+        "sessionCount": 1,
+        "problems": [],
+    }
+    assert host.restored == [saved]
+    # the same manager passed bare acts on its own sessions: nothing remembered the host
+    bare = await invoke(mgr, "persistence:save_session", {"name": "bare"})
+    assert load_workspace(bare["savedPath"]).sessions == ()
+    assert len(host.restored) == 1
