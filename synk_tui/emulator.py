@@ -284,6 +284,7 @@ class TerminalEmulator:
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self._pending = ""
         self._string_overflow = False  # the string being read is over MAX_STRING_CHARS
+        self._string_scanned = 0  # body chars of the pending string already searched
         self._scrollback: deque[ScrollbackRow] = deque(maxlen=self._sb_max or 1)
         self._sync_frames = 0  # never reset: a viewer tells frames apart by it
         self._reset_state()
@@ -433,6 +434,7 @@ class TerminalEmulator:
         except Exception:  # pragma: no cover - a bug must not kill the session
             self._pending = ""
             self._string_overflow = False
+            self._string_scanned = 0
             self._all_dirty = True
         if (self._x, self._y) != before:
             self._dirty.add(before[1])
@@ -629,11 +631,13 @@ class TerminalEmulator:
                     if self._string_overflow or len(text) - pos > MAX_STRING_CHARS:
                         # Too long: keep only its introducer, drop its body up to the end.
                         self._string_overflow = True
+                        self._string_scanned = 0
                         self._pending = text[pos - 2 : pos]
                     else:
                         self._pending = text[pos - 2 :]
                     return
                 self._string_overflow = False
+                self._string_scanned = 0
                 pos = end
                 self._last_char = None
             elif kind == 9:
@@ -1687,12 +1691,15 @@ class TerminalEmulator:
 
         Returns the position after its terminator, or -1 when it is not
         complete yet. ESC not followed by backslash, CAN and SUB abort it.
+        A string that comes in many pieces is searched once: the search
+        resumes where the last piece's ended, so its cost is linear.
         """
         search = _STRING_END.search
-        i = pos
+        i = pos + self._string_scanned
         while True:
             m = search(text, i)
             if m is None:
+                self._string_scanned = len(text) - pos
                 return -1
             j = m.start()
             ch = text[j]
@@ -1705,6 +1712,7 @@ class TerminalEmulator:
                 return j + 1
             if ch == "\x1b":
                 if j + 1 >= len(text):
+                    self._string_scanned = j - pos  # the ESC is looked at again
                     return -1
                 if text[j + 1] == "\\":
                     if kind == "]" and not self._string_overflow and j - pos <= MAX_STRING_CHARS:

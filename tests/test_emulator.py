@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import re
 
 import pytest
 from rich.cells import cell_len
 
+from synk_tui import emulator as emulator_module
 from synk_tui.emulator import (
     ATTR_BOLD,
     ATTR_DIM,
@@ -499,6 +501,39 @@ def test_titles_and_osc_strings_are_capped() -> None:
     assert clips == [] and e.lines()[0] == "after"
     e.feed(b"\x1b]2;small\x07")  # the next string is read as usual
     assert e.title == "small"
+
+
+class CountingSearch:
+    """Wraps a compiled pattern and counts the characters its searches start on."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.chars = 0
+
+    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        self.chars += len(text) - pos
+        return self.pattern.search(text, pos)
+
+
+@pytest.mark.parametrize("split_terminator", [False, True])
+def test_a_string_in_many_pieces_is_searched_once(
+    monkeypatch: pytest.MonkeyPatch, split_terminator: bool
+) -> None:
+    counter = CountingSearch(emulator_module._STRING_END)
+    monkeypatch.setattr(emulator_module, "_STRING_END", counter)
+    e = emu()
+    e.feed(b"\x1b]2;")
+    pieces, piece = 200, b"t" * 4096
+    for _ in range(pieces):
+        e.feed(piece)
+    assert e.title == ""  # not complete yet
+    if split_terminator:  # the ESC of ST ends one piece, its backslash starts the next
+        e.feed(b"\x1b")
+        e.feed(b"\\")
+    else:
+        e.feed(b"\x07")
+    assert e.title == "t" * MAX_TITLE_CHARS
+    assert counter.chars < 2 * pieces * len(piece)  # quadratic would be ~100 times this
 
 
 def test_insert_mode_and_autowrap_off() -> None:
