@@ -52,6 +52,20 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+def agent_summary(agent_types: list[str]) -> str:
+    """`claude, terminal` for a question; types this synk does not know are only counted.
+
+    Agent types come from the file, and the question is markup: a name from
+    the file could be read as markup, so only known badges are shown.
+    """
+    known = [BADGES[a] for a in agent_types if a in BADGES]
+    unknown = len(agent_types) - len(known)
+    parts = list(dict.fromkeys(known))
+    if unknown:
+        parts.append(f"{unknown} of an unknown type")
+    return ", ".join(parts)
+
+
 class WorkspaceFlow:
     """Save, restore, autosave and recovery for the app's grid; the quit question."""
 
@@ -376,7 +390,7 @@ class WorkspaceFlow:
         recovery = found[0]
         workspace = recovery.workspace
         when = workspace.saved_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        agents = ", ".join(dict.fromkeys(BADGES.get(a, a) for a in workspace.agents))
+        agents = agent_summary(workspace.agents)
 
         def answered(answer: bool | None) -> None:
             if answer:

@@ -406,6 +406,25 @@ async def test_hostile_recovery_files_are_moved_aside_and_the_app_starts(tmp_pat
     assert persistence.stale_recoveries() == ([], [])
 
 
+async def test_an_autosave_naming_odd_agents_is_offered_without_reading_them_as_markup(
+    tmp_path: Path,
+) -> None:
+    sessions = [
+        {"pane_index": i, "agent_type": agent, "project_path": "/", "working_dir": "/"}
+        for i, agent in enumerate(["claude_code", "[/i]", "\x1b]0;x\x07"])
+    ]
+    path = paths.recovery_file(dead_pid())
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(variant(sessions=sessions)))
+    app = make_app(tmp_path, 1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        detail = str(app.screen.query_one("#detail", Label).render())
+        assert "3 sessions (claude, 2 of an unknown type)" in detail
+        await pilot.press("n")
+        await wait_ready(pilot, app, 1)
+
+
 async def test_autosave_follows_the_workspace_and_a_clean_exit_removes_it(tmp_path: Path) -> None:
     config = Config()
     config.persistence.autosave_interval = 0.2
