@@ -161,8 +161,9 @@ class WorkspaceFlow:
             )
             return None
         self.app.notify(
-            f"{plural(len(self.grid.tiles), 'session')} saved to {path}",
+            f"{plural(len(self.grid.tiles), 'session')} saved to {safe_text(path, MESSAGE_LIMIT)}",
             title=f"Saved {path.stem!r}",
+            markup=False,
         )
         return path
 
@@ -309,26 +310,35 @@ class WorkspaceFlow:
         if app.mode != "prompt" and not app.is_modal_open:
             app.enter_input_mode()
         total = len(workspace.sessions)
-        title = f"Restored {source.stem!r}"
+        title = f"Restored {safe_text(source.stem)!r}"
+        shown = safe_text(source, MESSAGE_LIMIT)
         if report.problems:
             app.notify(
-                f"{report.restored} of {total} sessions restored from {source}",
+                f"{report.restored} of {total} sessions restored from {shown}",
                 title=title,
                 severity="warning",
                 timeout=15,
+                markup=False,
             )
             for message in report.messages():
-                app.notify(message, title="Not restored", severity="error", timeout=15)
+                app.notify(
+                    safe_text(message, MESSAGE_LIMIT),
+                    title="Not restored",
+                    severity="error",
+                    timeout=15,
+                    markup=False,
+                )
         else:
-            app.notify(f"{plural(total, 'session')} from {source}", title=title)
+            app.notify(f"{plural(total, 'session')} from {shown}", title=title, markup=False)
         unset = sorted({n for s in workspace.sessions for n in persistence.missing_env_names(s)})
         if unset:
             app.notify(
                 "These variables were set for sessions when saved and are not set now "
-                f"(values are never saved): {', '.join(unset)}",
+                f"(values are never saved): {safe_text(', '.join(unset), MESSAGE_LIMIT)}",
                 title="Environment",
                 severity="warning",
                 timeout=15,
+                markup=False,
             )
         self._autosaved = None
         self.autosave_now()
@@ -358,7 +368,13 @@ class WorkspaceFlow:
             message = getattr(error, "message", str(error))
             if message != self._autosave_error:
                 self._autosave_error = message
-                self.app.notify(message, title="Autosave failed", severity="warning", timeout=10)
+                self.app.notify(
+                    safe_text(message, MESSAGE_LIMIT),
+                    title="Autosave failed",
+                    severity="warning",
+                    timeout=10,
+                    markup=False,
+                )
             return
         self._autosaved = key
         self._autosave_error = ""

@@ -425,6 +425,31 @@ async def test_an_autosave_naming_odd_agents_is_offered_without_reading_them_as_
         await wait_ready(pilot, app, 1)
 
 
+async def test_restoring_values_that_look_like_markup_shows_them_as_text(tmp_path: Path) -> None:
+    session = {
+        "pane_index": 0,
+        "agent_type": "[/u]",
+        "project_path": "/",
+        "working_dir": "/",
+        "env_names": ["SYNK_UNSET_[/b]"],
+    }
+    gone = {"pane_index": 1, "agent_type": "terminal", "project_path": "/"}
+    gone["working_dir"] = str(tmp_path / "gone [/i]")
+    path = paths.sessions_dir() / "[b]odd.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(variant(sessions=[session, gone])))
+    app = make_app(tmp_path, 1, restore="[b]odd")
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await wait_until(pilot, lambda: len(app.grid.tiles) == 2, what="two message panes")
+        toasts = await wait_until(
+            pilot, lambda: len(app.screen.query("Toast").nodes) >= 4, what="toasts"
+        )
+        shown = "\n".join(str(toast.render()) for toast in app.screen.query("Toast"))
+        assert "unknown agent type '[/u]'" in shown and "gone [/i]" in shown
+        assert "SYNK_UNSET_[/b]" in shown and "[b]odd.json" in shown
+        assert toasts
+
+
 async def test_autosave_follows_the_workspace_and_a_clean_exit_removes_it(tmp_path: Path) -> None:
     config = Config()
     config.persistence.autosave_interval = 0.2
