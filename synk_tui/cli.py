@@ -20,12 +20,16 @@ from synk_tui import __version__
 from synk_tui.agents import AGENT_TYPES, BADGES, check_agent, normalize_agent_type
 from synk_tui.config import Config, load_config
 from synk_tui.errors import InvalidArgumentError, PersistenceError
+from synk_tui.sanitize import safe_text
 
 EXIT_USAGE = 2
 """What a bad command line exits with (argparse's convention)."""
 
 MAX_SESSIONS = 12
 """The largest grid synk lays out (4x3)."""
+
+MESSAGE_LIMIT = 1000
+"""Characters of one error or warning line about a saved file (its path included)."""
 
 
 @dataclass(frozen=True)
@@ -142,7 +146,7 @@ def parse_args(argv: Sequence[str] | None = None, config: Config | None = None) 
             restore = persistence.validate_name(restore)
             persistence.load_workspace(persistence.find_saved(restore))
         except PersistenceError as error:
-            parser.error(f"--restore: {error.message} (see synk --list-saved)")
+            _restore_failed(error)
     return LaunchOptions(
         project_dir=project.resolve(),
         sessions=namespace.sessions,
@@ -150,6 +154,13 @@ def parse_args(argv: Sequence[str] | None = None, config: Config | None = None) 
         restore=restore,
         list_saved=namespace.list_saved,
     )
+
+
+def _restore_failed(error: PersistenceError) -> NoReturn:
+    """`--restore NAME` cannot work: one line naming the file and the problem, exit 2."""
+    message = safe_text(error.message, MESSAGE_LIMIT)
+    print(f"synk: error: --restore: {message} (see synk --list-saved)", file=sys.stderr)
+    raise SystemExit(EXIT_USAGE)
 
 
 def print_saved() -> int:
@@ -160,7 +171,7 @@ def print_saved() -> int:
         workspace = entry.workspace
         if workspace is None:
             problem = entry.error.message if entry.error else "cannot be read"
-            print(f"synk: warning: {problem}", file=sys.stderr)
+            print(f"synk: warning: {safe_text(problem, MESSAGE_LIMIT)}", file=sys.stderr)
             continue
         saved_at = workspace.saved_at.isoformat(timespec="seconds")
         agents = ",".join(BADGES.get(a, a) for a in workspace.agents)

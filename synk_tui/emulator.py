@@ -60,6 +60,15 @@ ATTR_OVERLINE = 256
 TRUECOLOR = 0x1000000
 DEFAULT_STYLE: StyleKey = (-1, -1, 0)
 
+MAX_STRING_CHARS = 1024 * 1024
+"""Longest OSC/DCS/APC string kept (a 750 KB OSC 52 copy fits); a longer one is dropped."""
+
+MAX_TITLE_CHARS = 1024
+"""Characters of a window or icon title kept (OSC 0/1/2)."""
+
+MAX_CWD_CHARS = 4096
+"""Characters of a reported working directory kept (OSC 7; PATH_MAX)."""
+
 
 class _LazyRow:
     """A scrollback row kept as the line of one-cell characters and SGR that
@@ -274,6 +283,8 @@ class TerminalEmulator:
         """Reported for OSC 11 queries (the UI may set its theme's colour)."""
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self._pending = ""
+        self._string_overflow = False  # the string being read is over MAX_STRING_CHARS
+        self._string_scanned = 0  # body chars of the pending string already searched
         self._scrollback: deque[ScrollbackRow] = deque(maxlen=self._sb_max or 1)
         self._sync_frames = 0  # never reset: a viewer tells frames apart by it
         self._reset_state()
@@ -422,6 +433,8 @@ class TerminalEmulator:
             self._process(text)
         except Exception:  # pragma: no cover - a bug must not kill the session
             self._pending = ""
+            self._string_overflow = False
+            self._string_scanned = 0
             self._all_dirty = True
         if (self._x, self._y) != before:
             self._dirty.add(before[1])
@@ -615,10 +628,16 @@ class TerminalEmulator:
             elif kind == 7:
                 end = self._string(text, pos, m.group(7))
                 if end < 0:
-                    self._pending = text[pos - 2 :]
-                    if len(self._pending) > 8_000_000:
-                        self._pending = ""  # an unterminated string: give up on it
+                    if self._string_overflow or len(text) - pos > MAX_STRING_CHARS:
+                        # Too long: keep only its introducer, drop its body up to the end.
+                        self._string_overflow = True
+                        self._string_scanned = 0
+                        self._pending = text[pos - 2 : pos]
+                    else:
+                        self._pending = text[pos - 2 :]
                     return
+                self._string_overflow = False
+                self._string_scanned = 0
                 pos = end
                 self._last_char = None
             elif kind == 9:
@@ -1672,12 +1691,15 @@ class TerminalEmulator:
 
         Returns the position after its terminator, or -1 when it is not
         complete yet. ESC not followed by backslash, CAN and SUB abort it.
+        A string that comes in many pieces is searched once: the search
+        resumes where the last piece's ended, so its cost is linear.
         """
         search = _STRING_END.search
-        i = pos
+        i = pos + self._string_scanned
         while True:
             m = search(text, i)
             if m is None:
+                self._string_scanned = len(text) - pos
                 return -1
             j = m.start()
             ch = text[j]
@@ -1685,13 +1707,15 @@ class TerminalEmulator:
                 if kind != "]":
                     i = j + 1  # BEL ends only OSC strings
                     continue
-                self._osc(text[pos:j], "\x07")
+                if not self._string_overflow and j - pos <= MAX_STRING_CHARS:
+                    self._osc(text[pos:j], "\x07")
                 return j + 1
             if ch == "\x1b":
                 if j + 1 >= len(text):
+                    self._string_scanned = j - pos  # the ESC is looked at again
                     return -1
                 if text[j + 1] == "\\":
-                    if kind == "]":
+                    if kind == "]" and not self._string_overflow and j - pos <= MAX_STRING_CHARS:
                         self._osc(text[pos:j], "\x1b\\")
                     return j + 2
                 return j  # aborted: the ESC starts a new sequence
@@ -1700,17 +1724,19 @@ class TerminalEmulator:
     def _osc(self, body: str, term: str) -> None:
         code, _, arg = body.partition(";")
         if code in ("0", "2"):
-            self.title = arg
+            self.title = arg[:MAX_TITLE_CHARS]
             if code == "0":
-                self.icon_title = arg
+                self.icon_title = self.title
         elif code == "1":
-            self.icon_title = arg
+            self.icon_title = arg[:MAX_TITLE_CHARS]
         elif code == "7":
+            arg = arg[: 3 * MAX_CWD_CHARS]  # room for %XX escapes
             try:
                 url = urlparse(arg)
-                self.cwd = unquote(url.path) if url.scheme == "file" else arg
+                cwd = unquote(url.path) if url.scheme == "file" else arg
             except ValueError:
-                self.cwd = arg
+                cwd = arg
+            self.cwd = cwd[:MAX_CWD_CHARS]
         elif code in ("10", "11") and arg == "?":
             rgb = self.default_fg if code == "10" else self.default_bg
             self._reply(f"\x1b]{code};{_osc_rgb(rgb)}{term}")

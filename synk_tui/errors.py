@@ -100,6 +100,12 @@ class CorruptWorkspaceError(PersistenceError):
     code = "workspace_corrupt"
 
 
+class WorkspaceTooLargeError(CorruptWorkspaceError):
+    """A saved file is larger than any workspace synk writes; it is not read."""
+
+    code = "workspace_too_large"
+
+
 class InvalidWorkspaceError(PersistenceError):
     """A saved file is JSON but a field is missing or has the wrong type."""
 

@@ -1,23 +1,40 @@
-"""The command schema in its wire form: `await invoke(manager, name, args)`.
+"""The command schema in its wire form: `await invoke(target, name, args)`.
 
 Commands and their camelCase arguments are the seed's; each maps onto a
-plain async method of the SessionManager, or of the persistence service
-attached to it (`persistence.attach(manager, service)`: the app attaches its
-own, so saves see the grid and loads fill it; a bare manager gets one that
-works on its sessions alone). Arguments are checked here, so a bad call raises
-`InvalidArgumentError` naming the field instead of failing deep inside.
+plain async method of the SessionManager, or of a persistence service. The
+target says which: a `WireContext` names both (the app passes its own, so
+saves see the grid and loads fill it); a bare manager gets a context whose
+service works on that manager's sessions alone. No registry lies between
+them, so what a command acts on is always what the caller passed.
+Arguments are checked here, so a bad call raises `InvalidArgumentError`
+naming the field instead of failing deep inside.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from synk_tui import persistence
 from synk_tui.errors import InvalidArgumentError
+from synk_tui.persistence import ManagerHost, PersistenceService
 from synk_tui.session_manager import SessionManager
 
-Handler = Callable[[SessionManager, Mapping[str, Any]], Awaitable[Any]]
+
+@dataclass(frozen=True)
+class WireContext:
+    """What wire commands act on: the sessions, and who saves and restores them."""
+
+    manager: SessionManager
+    persistence: PersistenceService
+
+    @classmethod
+    def bare(cls, manager: SessionManager) -> WireContext:
+        """A manager without a UI: workspaces are its sessions by pane index."""
+        return cls(manager, PersistenceService(ManagerHost(manager)))
+
+
+Handler = Callable[[WireContext, Mapping[str, Any]], Awaitable[Any]]
 
 _MISSING = object()
 
@@ -41,7 +58,7 @@ def _arg(
     return value
 
 
-async def _create(manager: SessionManager, args: Mapping[str, Any]) -> dict[str, int]:
+async def _create(context: WireContext, args: Mapping[str, Any]) -> dict[str, int]:
     env = _arg(args, "env", dict, None)
     if env is not None and not all(
         isinstance(k, str) and isinstance(v, str) for k, v in env.items()
@@ -50,7 +67,7 @@ async def _create(manager: SessionManager, args: Mapping[str, Any]) -> dict[str,
     agent_args = _arg(args, "args", list, None)
     if agent_args is not None and not all(isinstance(a, str) for a in agent_args):
         raise InvalidArgumentError("Argument 'args' must be a list of strings", "args")
-    created = await manager.create(
+    created = await context.manager.create(
         agent_type=_arg(args, "agentType", str),
         project_path=_arg(args, "projectPath", str),
         branch=_arg(args, "branch", str, None),
@@ -64,34 +81,36 @@ async def _create(manager: SessionManager, args: Mapping[str, Any]) -> dict[str,
     return {"sessionId": created.session_id, "paneIndex": created.pane_index}
 
 
-async def _destroy(manager: SessionManager, args: Mapping[str, Any]) -> dict[str, bool]:
-    return {"success": await manager.destroy(_arg(args, "sessionId", int))}
+async def _destroy(context: WireContext, args: Mapping[str, Any]) -> dict[str, bool]:
+    return {"success": await context.manager.destroy(_arg(args, "sessionId", int))}
 
 
-async def _write(manager: SessionManager, args: Mapping[str, Any]) -> None:
-    manager.write(_arg(args, "sessionId", int), _arg(args, "data", str))
+async def _write(context: WireContext, args: Mapping[str, Any]) -> None:
+    context.manager.write(_arg(args, "sessionId", int), _arg(args, "data", str))
 
 
-async def _resize(manager: SessionManager, args: Mapping[str, Any]) -> None:
-    manager.resize(_arg(args, "sessionId", int), _arg(args, "cols", int), _arg(args, "rows", int))
+async def _resize(context: WireContext, args: Mapping[str, Any]) -> None:
+    context.manager.resize(
+        _arg(args, "sessionId", int), _arg(args, "cols", int), _arg(args, "rows", int)
+    )
 
 
-async def _list(manager: SessionManager, args: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [info.to_wire() for info in manager.list()]
+async def _list(context: WireContext, args: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [info.to_wire() for info in context.manager.list()]
 
 
-async def _save_session(manager: SessionManager, args: Mapping[str, Any]) -> dict[str, str]:
-    path = await persistence.service_for(manager).save(_arg(args, "name", str, None))
+async def _save_session(context: WireContext, args: Mapping[str, Any]) -> dict[str, str]:
+    path = await context.persistence.save(_arg(args, "name", str, None))
     return {"savedPath": str(path)}
 
 
-async def _load_session(manager: SessionManager, args: Mapping[str, Any]) -> dict[str, Any]:
-    report = await persistence.service_for(manager).load(_arg(args, "path", str))
+async def _load_session(context: WireContext, args: Mapping[str, Any]) -> dict[str, Any]:
+    report = await context.persistence.load(_arg(args, "path", str))
     return report.to_wire()
 
 
-async def _list_saved(manager: SessionManager, args: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [entry.to_wire() for entry in persistence.service_for(manager).list_saved()]
+async def _list_saved(context: WireContext, args: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [entry.to_wire() for entry in context.persistence.list_saved()]
 
 
 COMMANDS: dict[str, Handler] = {
@@ -112,8 +131,10 @@ def register(name: str, handler: Handler) -> None:
     COMMANDS[name] = handler
 
 
-async def invoke(manager: SessionManager, name: str, args: Mapping[str, Any] | None = None) -> Any:
-    """Run one wire command and return its wire response."""
+async def invoke(
+    target: SessionManager | WireContext, name: str, args: Mapping[str, Any] | None = None
+) -> Any:
+    """Run one wire command on `target` (a context, or a bare manager) and return its reply."""
     if not isinstance(name, str) or name not in COMMANDS:
         known = ", ".join(sorted(COMMANDS))
         raise InvalidArgumentError(f"Unknown command {name!r} (known: {known})", "command")
@@ -121,4 +142,5 @@ async def invoke(manager: SessionManager, name: str, args: Mapping[str, Any] | N
         args = {}
     if not isinstance(args, Mapping):
         raise InvalidArgumentError("Command arguments must be an object", "args")
-    return await COMMANDS[name](manager, args)
+    context = target if isinstance(target, WireContext) else WireContext.bare(target)
+    return await COMMANDS[name](context, args)

@@ -11,12 +11,18 @@ Files live in `paths.sessions_dir()`, one `<name>.json` each, with a schema
 fsync, rename, fsync of the directory) with mode 0600, so a crash, a full
 disk or a read-only directory never leaves a half-written file: the old one
 stays. Reading checks everything and raises a typed `PersistenceError`
-naming the file and the problem; it never changes the file.
+naming the file and the problem in one bounded line; it never changes the
+file. Saved files are untrusted input: one over `MAX_FILE_BYTES` is refused
+before it is read, and nesting, numbers, times and strings that Python
+cannot take (too deep, too many digits, out of range, NUL, unpaired
+surrogates) are errors like any other, never an exception of their own.
 
 While synk runs it autosaves to a crash-recovery file of its own
 (`paths.recovery_file()`, one per process, owner pid and start time inside);
 a clean exit removes it, so a recovery file whose owner is gone means synk
-did not exit cleanly and the next start can offer it back.
+did not exit cleanly and the next start can offer it back. A recovery file
+that cannot be read is moved aside (`*.bad`) and reported: it never blocks
+a start.
 
 Core module: no Textual. The app plugs its grid in through `WorkspaceHost`;
 without it (`invoke` on a bare manager) `ManagerHost` saves and restores the
@@ -31,8 +37,8 @@ import errno
 import json
 import os
 import re
+import stat
 import tempfile
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,8 +60,10 @@ from synk_tui.errors import (
     SaveError,
     SynkError,
     WorkspaceNotFoundError,
+    WorkspaceTooLargeError,
 )
 from synk_tui.git import current_branch
+from synk_tui.sanitize import safe_text
 from synk_tui.session_manager import SessionInfo, SessionManager
 
 SCHEMA_VERSION = 1
@@ -67,7 +75,15 @@ MAX_PANES = 12
 MAX_NAME_BYTES = 200
 """Longest workspace name (UTF-8 bytes), well under any file system's limit."""
 
+MAX_FILE_BYTES = 1024 * 1024
+"""Largest saved file read or written: a full 12-pane workspace takes a few KB."""
+
+PID_MAX = 4_194_304
+"""The highest pid Linux can give (PID_MAX_LIMIT): recovery files are named by one."""
+
 SUFFIX = ".json"
+BAD_SUFFIX = ".bad"
+"""What an unreadable recovery file is renamed to: kept for a look, never read again."""
 
 
 # ---- the data ----------------------------------------------------------------
@@ -192,6 +208,35 @@ class SavedEntry:
 
 _REQUIRED = object()
 
+QUOTE_LIMIT = 60
+"""Characters of a bad value quoted in an error message."""
+
+
+def _quote(value: object) -> str:
+    """A bad value for a message: repr (control characters escaped), bounded."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > QUOTE_LIMIT:
+        return repr(text[:QUOTE_LIMIT]) + "…"
+    return repr(text)
+
+
+def _shown(path: Path) -> str:
+    """A path named by a directory listing (untrusted), safe in a one-line message."""
+    return safe_text(str(path), 400)
+
+
+def _check_text(value: str, name: str, source: Path) -> str:
+    """A string from the file that can be a path, argument or name: no NUL, valid Unicode."""
+    if "\x00" in value:
+        raise InvalidWorkspaceError(f"{source}: {name} contains a NUL character", source, name)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidWorkspaceError(
+            f"{source}: {name} is not valid Unicode (an unpaired surrogate)", source, name
+        ) from None
+    return value
+
 
 def _get(
     obj: Mapping[str, Any],
@@ -214,13 +259,15 @@ def _get(
         raise InvalidWorkspaceError(
             f"{source}: {name} must be {wanted}, not {type(value).__name__}", source, name
         )
+    if isinstance(value, str):
+        _check_text(value, name, source)
     return value
 
 
 def _strings(value: list[Any], name: str, source: Path) -> tuple[str, ...]:
     if not all(isinstance(item, str) for item in value):
         raise InvalidWorkspaceError(f"{source}: {name} must be a list of strings", source, name)
-    return tuple(value)
+    return tuple(_check_text(item, name, source) for item in value)
 
 
 def _parse_session(data: object, index: int, source: Path) -> SavedSession:
@@ -230,7 +277,7 @@ def _parse_session(data: object, index: int, source: Path) -> SavedSession:
     pane_index = _get(data, "pane_index", int, where, source)
     if not 0 <= pane_index < MAX_PANES:
         raise InvalidWorkspaceError(
-            f"{source}: {where}.pane_index must be 0-{MAX_PANES - 1}, not {pane_index}",
+            f"{source}: {where}.pane_index must be 0-{MAX_PANES - 1}, not {_quote(pane_index)}",
             source,
             f"{where}.pane_index",
         )
@@ -252,6 +299,26 @@ def _parse_session(data: object, index: int, source: Path) -> SavedSession:
     )
 
 
+def _saved_at(text: str, source: Path) -> datetime:
+    """The save time, aware; one that local time or a timestamp cannot hold is refused.
+
+    Listing sorts by timestamp and dialogs show local time, so both are
+    tried here, once, where a failure is a message about the file.
+    """
+    try:
+        saved_at = datetime.fromisoformat(text)
+        local = saved_at.astimezone()
+        local.timestamp()
+    except (ValueError, OverflowError):
+        raise InvalidWorkspaceError(
+            f"{source}: saved_at {_quote(text)} is not an ISO 8601 time of years 1-9999 "
+            "in local time",
+            source,
+            "saved_at",
+        ) from None
+    return saved_at if saved_at.tzinfo is not None else local
+
+
 def _parse_workspace(data: object, source: Path) -> Workspace:
     if not isinstance(data, dict):
         raise CorruptWorkspaceError(
@@ -269,16 +336,10 @@ def _parse_workspace(data: object, source: Path) -> Workspace:
             source,
         )
     if version < 1:
-        raise InvalidWorkspaceError(f"{source}: bad schema version {version}", source, "version")
-    saved_text = _get(data, "saved_at", str, "", source)
-    try:
-        saved_at = datetime.fromisoformat(saved_text)
-    except ValueError:
         raise InvalidWorkspaceError(
-            f"{source}: saved_at {saved_text!r} is not an ISO 8601 time", source, "saved_at"
-        ) from None
-    if saved_at.tzinfo is None:
-        saved_at = saved_at.astimezone()
+            f"{source}: bad schema version {_quote(version)}", source, "version"
+        )
+    saved_at = _saved_at(_get(data, "saved_at", str, "", source), source)
     raw_sessions = _get(data, "sessions", list, "", source)
     sessions = tuple(_parse_session(item, i, source) for i, item in enumerate(raw_sessions))
     seen: set[int] = set()
@@ -305,23 +366,69 @@ def _parse_workspace(data: object, source: Path) -> Workspace:
     return Workspace(name, saved_at, grid, sessions, version)
 
 
-def _read(path: Path) -> object:
-    """The parsed JSON of a file; typed errors for missing, unreadable or corrupt."""
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, refused unread if it is not a regular file or over the cap.
+
+    Opened non-blocking (a FIFO or a device named `*.json` answers at once),
+    checked with fstat, then read up to one byte past the cap, so a file
+    that grows while it is read is refused too: memory stays bounded.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
     try:
-        raw = path.read_bytes()
+        fd = os.open(path, flags)
     except FileNotFoundError:
         raise WorkspaceNotFoundError(f"{path}: no such file", path) from None
     except OSError as error:
         raise CorruptWorkspaceError(f"{path}: cannot be read ({_reason(error)})", path) from None
     try:
-        return json.loads(raw.decode("utf-8"))
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise CorruptWorkspaceError(f"{path}: not a regular file", path)
+        size = info.st_size
+        raw = b""
+        if size <= MAX_FILE_BYTES:
+            chunks: list[bytes] = []
+            left = MAX_FILE_BYTES + 1
+            while left > 0 and (chunk := os.read(fd, left)):
+                chunks.append(chunk)
+                left -= len(chunk)
+            raw = b"".join(chunks)
+            size = len(raw)
+    except OSError as error:
+        raise CorruptWorkspaceError(f"{path}: cannot be read ({_reason(error)})", path) from None
+    finally:
+        os.close(fd)
+    if size > MAX_FILE_BYTES:
+        raise WorkspaceTooLargeError(
+            f"{path}: too large to be a saved workspace ({size} bytes; "
+            f"at most {MAX_FILE_BYTES} bytes)",
+            path,
+        )
+    return raw
+
+
+def _read(path: Path) -> object:
+    """The parsed JSON of a file; typed errors for missing, unreadable or corrupt."""
+    raw = _read_bytes(path)
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise CorruptWorkspaceError(f"{path}: corrupt (not UTF-8 text)", path) from None
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as error:
         raise CorruptWorkspaceError(
             f"{path}: corrupt, not valid JSON ({error.msg} at line {error.lineno} "
             f"column {error.colno})",
             path,
+        ) from None
+    except RecursionError:
+        raise CorruptWorkspaceError(
+            f"{path}: corrupt, nested too deeply to be a saved workspace", path
+        ) from None
+    except ValueError:  # the only other one json raises: int() refusing thousands of digits
+        raise CorruptWorkspaceError(
+            f"{path}: corrupt, a number has too many digits to be read", path
         ) from None
 
 
@@ -335,6 +442,11 @@ def load_workspace(path: Path | str) -> Workspace:
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]+")
 
+_NOT_IN_NAMES = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+"""C0 and C1 controls, line separators and bidi overrides: a name must show as itself."""
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 def validate_name(name: object) -> str:
     """The name, stripped, if it can be a file name in the sessions dir; else raise."""
@@ -343,18 +455,22 @@ def validate_name(name: object) -> str:
     cleaned = name.strip()
     if not cleaned:
         raise InvalidWorkspaceNameError("The workspace name is empty")
+    if _SURROGATE.search(cleaned):
+        raise InvalidWorkspaceNameError(
+            "The workspace name is not valid Unicode (a file name that is not UTF-8?)"
+        )
+    if _NOT_IN_NAMES.search(cleaned):
+        raise InvalidWorkspaceNameError("The workspace name may not contain control characters")
+    if len(cleaned.encode("utf-8")) > MAX_NAME_BYTES:
+        raise InvalidWorkspaceNameError(
+            f"The workspace name is too long (at most {MAX_NAME_BYTES} bytes)"
+        )
     if "/" in cleaned or "\\" in cleaned or os.sep in cleaned:
         raise InvalidWorkspaceNameError(
             f"The workspace name {cleaned!r} may not contain / or \\ (it is a file name)"
         )
     if cleaned.startswith("."):
         raise InvalidWorkspaceNameError(f"The workspace name {cleaned!r} may not start with '.'")
-    if any(ord(c) < 32 or c == "\x7f" for c in cleaned):
-        raise InvalidWorkspaceNameError("The workspace name may not contain control characters")
-    if len(cleaned.encode("utf-8")) > MAX_NAME_BYTES:
-        raise InvalidWorkspaceNameError(
-            f"The workspace name is too long (at most {MAX_NAME_BYTES} bytes)"
-        )
     return cleaned
 
 
@@ -392,17 +508,28 @@ def list_saved(directory: Path | None = None) -> list[SavedEntry]:
         if path.name.startswith("."):
             continue  # a temp file of an interrupted save
         try:
+            validate_name(path.stem)
+        except InvalidWorkspaceNameError as error:
+            problem = InvalidWorkspaceNameError(
+                f"{_shown(path)}: cannot be restored by name: {error.message}", path
+            )
+            entries.append((_mtime(path), SavedEntry(safe_text(path.stem), path, None, problem)))
+            continue
+        try:
             workspace = load_workspace(path)
         except PersistenceError as error:
-            try:
-                stamp = path.stat().st_mtime
-            except OSError:
-                stamp = 0.0
-            entries.append((stamp, SavedEntry(path.stem, path, None, error)))
+            entries.append((_mtime(path), SavedEntry(path.stem, path, None, error)))
             continue
         entries.append((workspace.saved_at.timestamp(), SavedEntry(path.stem, path, workspace)))
     entries.sort(key=lambda item: (-item[0], item[1].name))
     return [entry for _, entry in entries]
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _reason(error: OSError) -> str:
@@ -416,6 +543,14 @@ def _reason(error: OSError) -> str:
         errno.EPERM: "permission denied",
     }
     return reasons.get(error.errno or 0, error.strerror or str(error))
+
+
+def pid_in_name(text: str) -> int | None:
+    """The pid a file name part stands for (`1234`), or None for anything else."""
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(PID_MAX))):
+        return None
+    pid = int(text)
+    return pid if 0 < pid <= PID_MAX else None
 
 
 def _pid_alive(pid: int) -> bool:
@@ -456,8 +591,8 @@ def _remove_stale_temps(path: Path) -> None:
             name = temp.name
             if not (name.startswith(prefix) and name.endswith(".tmp")):
                 continue
-            pid_text = name[len(prefix) :].split(".", 1)[0]
-            if pid_text.isdigit() and not _pid_alive(int(pid_text)):
+            pid = pid_in_name(name[len(prefix) :].split(".", 1)[0])
+            if pid is not None and not _pid_alive(pid):
                 with contextlib.suppress(OSError):
                     temp.unlink()
 
@@ -481,6 +616,12 @@ def write_atomic(path: Path, data: bytes) -> None:
     never a mix. The temp file is removed when anything fails.
     """
     directory = path.parent
+    if len(data) > MAX_FILE_BYTES:
+        raise SaveError(
+            f"Cannot save {path}: too large ({len(data)} bytes; a saved workspace is at most "
+            f"{MAX_FILE_BYTES} bytes) (nothing was changed)",
+            path,
+        )
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as error:
@@ -594,11 +735,7 @@ def remove_recovery() -> None:
         paths.recovery_file().unlink()
 
 
-def _owner_alive(path: Path, data: object) -> bool:
-    pid_text = path.stem
-    if not pid_text.isdigit():
-        return False
-    pid = int(pid_text)
+def _owner_alive(pid: int, data: object) -> bool:
     if not _pid_alive(pid):
         return False
     owner = data.get("owner") if isinstance(data, dict) else None
@@ -609,32 +746,52 @@ def _owner_alive(path: Path, data: object) -> bool:
 def stale_recoveries() -> tuple[list[Recovery], list[PersistenceError]]:
     """Autosaves left by a synk that did not exit cleanly, newest first.
 
-    A file whose owner still runs (another synk) is not stale. A corrupt one
-    is renamed to `*.corrupt` (kept for a look, never asked about again) and
-    returned as an error.
+    Autosaves an older synk left in the config dir are looked at too.
+    A file whose owner still runs (another synk) is not stale. One that
+    cannot be read, or is not named `PID.json`, is renamed to `*.bad` (kept
+    for a look, never asked about again) and returned as an error: this
+    runs at every start, so no file may stop it.
     """
     found: list[Recovery] = []
     errors: list[PersistenceError] = []
-    try:
-        files = sorted(paths.recovery_dir().glob(f"*{SUFFIX}"))
-    except OSError:
-        return [], []
+    files: list[Path] = []
+    for directory in paths.recovery_dirs():
+        with contextlib.suppress(OSError):
+            files.extend(sorted(directory.glob(f"*{SUFFIX}")))
     for path in files:
+        pid = pid_in_name(path.stem)
         try:
+            if pid is None:
+                raise CorruptWorkspaceError(
+                    f"{_shown(path)}: not a synk autosave (not named by a process id)", path
+                )
             data = _read(path)
-            if _owner_alive(path, data):
+            if _owner_alive(pid, data):
                 continue
             workspace = Workspace.from_json(data, path)
         except WorkspaceNotFoundError:
             continue
         except PersistenceError as error:
             errors.append(error)
-            with contextlib.suppress(OSError):
-                path.rename(path.with_suffix(".corrupt"))
+            _move_aside(path)
             continue
-        found.append(Recovery(path, int(path.stem) if path.stem.isdigit() else 0, workspace))
+        except Exception as error:  # a bug in reading must not stop every start
+            errors.append(
+                CorruptWorkspaceError(
+                    f"{_shown(path)}: cannot be read ({type(error).__name__})", path
+                )
+            )
+            _move_aside(path)
+            continue
+        found.append(Recovery(path, pid, workspace))
     found.sort(key=lambda r: r.workspace.saved_at, reverse=True)
     return found, errors
+
+
+def _move_aside(path: Path) -> None:
+    """An unreadable recovery file becomes `*.bad`: kept, never read again."""
+    with contextlib.suppress(OSError):
+        path.rename(path.with_suffix(BAD_SUFFIX))
 
 
 def discard_recovery(recovery: Recovery) -> None:
@@ -736,22 +893,3 @@ class PersistenceService:
     def list_saved(self) -> list[SavedEntry]:
         """Every saved workspace, newest first."""
         return list_saved()
-
-
-_SERVICES: weakref.WeakKeyDictionary[SessionManager, PersistenceService] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def attach(manager: SessionManager, service: PersistenceService) -> None:
-    """Make `service` the one `invoke(manager, "persistence:...")` uses (the app's)."""
-    _SERVICES[manager] = service
-
-
-def service_for(manager: SessionManager) -> PersistenceService:
-    """The service attached to `manager`, else one on the bare manager."""
-    service = _SERVICES.get(manager)
-    if service is None:
-        service = PersistenceService(ManagerHost(manager))
-        _SERVICES[manager] = service
-    return service

@@ -6,8 +6,12 @@ are what people see (pane index + 1).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import stat
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +21,9 @@ NEWLINE_MARK = "\u23ce"
 
 PASTE_START = "\x1b[200~"
 PASTE_END = "\x1b[201~"
+
+MAX_HISTORY_BYTES = 1024 * 1024
+"""Bytes of the history file read at start: its newest part, so memory stays bounded."""
 
 _TARGET_PREFIX = re.compile(r"^@(?P<spec>[^\s]*)\s+(?P<rest>.*)$", re.DOTALL)
 
@@ -108,6 +115,9 @@ class PromptHistory:
 
     Each line of the file is one JSON string, so multi-line prompts survive.
     A file that cannot be read or written only loses history, never a prompt.
+    Prompts can hold secrets, so the file is private (0600, directory 0700);
+    it is untrusted like any file: only its last `MAX_HISTORY_BYTES` are
+    read, and a line that is not one JSON string is skipped.
     """
 
     def __init__(self, path: Path | None = None, limit: int = 500) -> None:
@@ -124,32 +134,69 @@ class PromptHistory:
         self.reset()
 
     @staticmethod
-    def _load(path: Path) -> list[str]:
-        """Read the history file, skipping lines that are not JSON strings."""
+    def _tail(path: Path) -> bytes:
+        """The last `MAX_HISTORY_BYTES` of a regular file (a FIFO never blocks), else b""."""
         try:
-            raw = path.read_text(encoding="utf-8")
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
         except OSError:
-            return []
+            return b""
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                return b""
+            start = max(0, info.st_size - MAX_HISTORY_BYTES)
+            raw = os.pread(fd, MAX_HISTORY_BYTES, start)
+        except OSError:
+            return b""
+        finally:
+            os.close(fd)
+        if start > 0:  # the first line is cut: drop it
+            raw = raw[raw.find(b"\n") + 1 :] if b"\n" in raw else b""
+        return raw
+
+    @classmethod
+    def _load(cls, path: Path) -> list[str]:
+        """Read the history file, skipping lines that are not JSON strings."""
         entries: list[str] = []
-        for line in raw.splitlines():
+        for line in cls._tail(path).split(b"\n"):
+            if not line.startswith(b'"'):
+                continue  # not a string: no nesting, no numbers to choke on
             try:
-                value = json.loads(line)
+                value = json.loads(line.decode("utf-8"))
             except ValueError:
                 continue
             if isinstance(value, str) and value:
                 entries.append(value)
         return entries
 
-    def _rewrite(self, path: Path) -> None:
-        """Keep the file from growing for ever: only the kept entries stay."""
-        temporary = path.with_name(path.name + ".tmp")
+    @staticmethod
+    def _open_private(path: Path) -> int:
+        """The history file opened for appending, created 0600, made 0600 if it was not."""
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
-            temporary.write_text(
-                "".join(json.dumps(entry) + "\n" for entry in self.entries), encoding="utf-8"
-            )
-            temporary.replace(path)
+            os.fchmod(fd, 0o600)
         except OSError:
-            temporary.unlink(missing_ok=True)
+            os.close(fd)
+            raise
+        return fd
+
+    def _rewrite(self, path: Path) -> None:
+        """Keep the file from growing for ever: only the kept entries stay (0600)."""
+        data = "".join(json.dumps(entry) + "\n" for entry in self.entries).encode("utf-8")
+        temporary: str | None = None
+        try:
+            fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(temporary, path)
+            temporary = None
+        except OSError:
+            pass
+        finally:
+            if temporary is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
 
     def reset(self, draft: str = "") -> None:
         """Start a new recall walk from the newest entry."""
@@ -164,10 +211,10 @@ class PromptHistory:
             self.entries.append(prompt)
             del self.entries[: -self.limit]
             if self.path is not None:
+                line = (json.dumps(prompt) + "\n").encode("utf-8")
                 try:
-                    self.path.parent.mkdir(parents=True, exist_ok=True)
-                    with self.path.open("a", encoding="utf-8") as handle:
-                        handle.write(json.dumps(prompt) + "\n")
+                    with os.fdopen(self._open_private(self.path), "ab") as handle:
+                        handle.write(line)
                 except OSError:
                     pass
         self.reset()

@@ -7,10 +7,10 @@ grid with message panes where a session cannot come back, the crash-recovery
 autosave and the question offering it back after an unclean exit, and the
 "Save session for later?" question on quit.
 
-`WorkspaceFlow` is also the `persistence.WorkspaceHost` of synk: the service
-it attaches to the manager reads and fills the grid through it, so the wire
-commands (`invoke(manager, "persistence:...")`) see zoom, selection and
-message panes exactly as the keys do.
+`WorkspaceFlow` is also the `persistence.WorkspaceHost` of synk: its service
+reads and fills the grid through it, and its `wire` context carries that
+service, so the wire commands (`invoke(flow.wire, "persistence:...")`) see
+zoom, selection and message panes exactly as the keys do.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from synk_tui import paths, persistence
 from synk_tui.agents import BADGES
 from synk_tui.errors import PersistenceError, SynkError
+from synk_tui.ipc import WireContext
 from synk_tui.persistence import (
     GridLayout,
     PersistenceService,
@@ -33,6 +34,7 @@ from synk_tui.persistence import (
     SavedSession,
     Workspace,
 )
+from synk_tui.sanitize import safe_text
 from synk_tui.screens import ConfirmScreen, RestoreListScreen, SaveNameScreen
 from synk_tui.widgets.message_pane import MessagePane
 from synk_tui.widgets.session_tile import SessionTile
@@ -41,9 +43,27 @@ if TYPE_CHECKING:
     from synk_tui.app import SynkApp
 
 
+MESSAGE_LIMIT = 1000
+"""Characters of one notification about a saved file (its path included)."""
+
+
 def plural(count: int, noun: str) -> str:
     """`1 session`, `2 sessions`: the counts every message here shows."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def agent_summary(agent_types: list[str]) -> str:
+    """`claude, terminal` for a question; types this synk does not know are only counted.
+
+    Agent types come from the file, and the question is markup: a name from
+    the file could be read as markup, so only known badges are shown.
+    """
+    known = [BADGES[a] for a in agent_types if a in BADGES]
+    unknown = len(agent_types) - len(known)
+    parts = list(dict.fromkeys(known))
+    if unknown:
+        parts.append(f"{unknown} of an unknown type")
+    return ", ".join(parts)
 
 
 class WorkspaceFlow:
@@ -54,8 +74,9 @@ class WorkspaceFlow:
         self.manager = app.manager
         self.grid = app.grid
         self.service = PersistenceService(self, app.options.project_dir)
-        """Save/restore for the keys, the command line and `invoke` (attached below)."""
-        persistence.attach(self.manager, self.service)
+        """Save/restore for the keys, the command line and `invoke`."""
+        self.wire = WireContext(self.manager, self.service)
+        """What `invoke` acts on for this app: its manager and this grid's service."""
         self.saved_on_quit: Path | None = None
         """The file saved by answering the quit question with y (the cli prints it)."""
         self._placeholder_ids = itertools.count(-1, -1)
@@ -132,11 +153,17 @@ class WorkspaceFlow:
         try:
             path = await self.service.save(name)
         except PersistenceError as error:
-            self.app.notify(error.message, title="Cannot save the workspace", severity="error")
+            self.app.notify(
+                safe_text(error.message, MESSAGE_LIMIT),
+                title="Cannot save the workspace",
+                severity="error",
+                markup=False,
+            )
             return None
         self.app.notify(
-            f"{plural(len(self.grid.tiles), 'session')} saved to {path}",
+            f"{plural(len(self.grid.tiles), 'session')} saved to {safe_text(path, MESSAGE_LIMIT)}",
             title=f"Saved {path.stem!r}",
+            markup=False,
         )
         return path
 
@@ -160,18 +187,28 @@ class WorkspaceFlow:
         try:
             workspace = persistence.load_workspace(path)
         except PersistenceError as error:
-            self.app.notify(error.message, title="Cannot restore", severity="error", timeout=15)
+            self.cannot_restore(error)
             if not self.grid.tiles:
                 self.app.enter_grid_mode()
             return None
         return await self.restore_workspace(workspace, path)
+
+    def cannot_restore(self, error: PersistenceError) -> None:
+        """A saved file that cannot be restored: its message as plain text, never markup."""
+        self.app.notify(
+            safe_text(error.message, MESSAGE_LIMIT),
+            title="Cannot restore",
+            severity="error",
+            timeout=15,
+            markup=False,
+        )
 
     async def restore_named(self, name: str) -> None:
         """`--restore NAME`: restore it, or say why not and open the usual sessions."""
         try:
             path = persistence.find_saved(name)
         except PersistenceError as error:
-            self.app.notify(error.message, title="Cannot restore", severity="error", timeout=15)
+            self.cannot_restore(error)
             path = None
         report = await self.restore_file(path) if path is not None else None
         if report is None:
@@ -273,26 +310,35 @@ class WorkspaceFlow:
         if app.mode != "prompt" and not app.is_modal_open:
             app.enter_input_mode()
         total = len(workspace.sessions)
-        title = f"Restored {source.stem!r}"
+        title = f"Restored {safe_text(source.stem)!r}"
+        shown = safe_text(source, MESSAGE_LIMIT)
         if report.problems:
             app.notify(
-                f"{report.restored} of {total} sessions restored from {source}",
+                f"{report.restored} of {total} sessions restored from {shown}",
                 title=title,
                 severity="warning",
                 timeout=15,
+                markup=False,
             )
             for message in report.messages():
-                app.notify(message, title="Not restored", severity="error", timeout=15)
+                app.notify(
+                    safe_text(message, MESSAGE_LIMIT),
+                    title="Not restored",
+                    severity="error",
+                    timeout=15,
+                    markup=False,
+                )
         else:
-            app.notify(f"{plural(total, 'session')} from {source}", title=title)
+            app.notify(f"{plural(total, 'session')} from {shown}", title=title, markup=False)
         unset = sorted({n for s in workspace.sessions for n in persistence.missing_env_names(s)})
         if unset:
             app.notify(
                 "These variables were set for sessions when saved and are not set now "
-                f"(values are never saved): {', '.join(unset)}",
+                f"(values are never saved): {safe_text(', '.join(unset), MESSAGE_LIMIT)}",
                 title="Environment",
                 severity="warning",
                 timeout=15,
+                markup=False,
             )
         self._autosaved = None
         self.autosave_now()
@@ -322,7 +368,13 @@ class WorkspaceFlow:
             message = getattr(error, "message", str(error))
             if message != self._autosave_error:
                 self._autosave_error = message
-                self.app.notify(message, title="Autosave failed", severity="warning", timeout=10)
+                self.app.notify(
+                    safe_text(message, MESSAGE_LIMIT),
+                    title="Autosave failed",
+                    severity="warning",
+                    timeout=10,
+                    markup=False,
+                )
             return
         self._autosaved = key
         self._autosave_error = ""
@@ -341,18 +393,20 @@ class WorkspaceFlow:
         app = self.app
         found, errors = persistence.stale_recoveries()
         for error in errors:
+            aside = Path(str(error.path)).with_suffix(persistence.BAD_SUFFIX).name
             app.notify(
-                f"{error.message} (moved aside)",
+                f"{safe_text(error.message, MESSAGE_LIMIT)} (moved aside to {safe_text(aside)})",
                 title="Unreadable autosave",
                 severity="warning",
                 timeout=10,
+                markup=False,
             )
         if not found:
             return False
         recovery = found[0]
         workspace = recovery.workspace
         when = workspace.saved_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        agents = ", ".join(dict.fromkeys(BADGES.get(a, a) for a in workspace.agents))
+        agents = agent_summary(workspace.agents)
 
         def answered(answer: bool | None) -> None:
             if answer:

@@ -29,6 +29,7 @@ from synk_tui.persistence import GridLayout, SavedSession, Workspace, load_works
 from synk_tui.screens import ConfirmScreen, RestoreListScreen, SaveNameScreen
 from synk_tui.widgets.message_pane import MessagePane
 from synk_tui.widgets.terminal_pane import TerminalPane
+from tests.hostile_files import HOSTILE, NOT_REGULAR, variant
 from tests.test_app_helpers import (
     make_app,
     none_alive,
@@ -290,7 +291,7 @@ async def test_restore_list_bad_files_and_message_panes(tmp_path: Path) -> None:
         assert notified(app, f"{good}: pane 3: ") and notified(app, "1 of 3 sessions restored")
         assert good.read_bytes() == before and app.is_running
         # the message panes keep their sessions when the workspace is saved again
-        reply = await invoke(app.manager, "persistence:save_session", {})
+        reply = await invoke(app.workspace.wire, "persistence:save_session", {})
         resaved = load_workspace(reply["savedPath"])
         assert [s.agent_type for s in resaved.sessions] == ["terminal", "terminal", "codex"]
         assert resaved.sessions[2].agent_args == ("--model", "x")
@@ -318,6 +319,17 @@ async def test_restoring_a_bad_file_names_it_and_changes_nothing(tmp_path: Path)
         assert path.read_text() == raw
         report = await app.workspace.restore_file(path)
         assert report is None and len(app.grid.tiles) == 1
+
+
+async def test_a_saved_file_quoting_markup_is_shown_as_text(tmp_path: Path) -> None:
+    path = paths.sessions_dir() / "markup.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(variant(saved_at="[/i][link=x]")))
+    app = make_app(tmp_path, 1, restore="markup")
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await wait_ready(pilot, app, 1)  # the usual session instead
+        toasts = await wait_until(pilot, lambda: app.screen.query("Toast").nodes, what="toasts")
+        assert any("saved_at '[/i][link=x]'" in str(toast.render()) for toast in toasts)
 
 
 # ---- crash recovery ------------------------------------------------------------
@@ -358,6 +370,84 @@ async def test_recovery_question_after_a_crash(tmp_path: Path, answer: str) -> N
             await wait_ready(pilot, app, 1)  # the usual start
             assert cwd_of(app, 1) == str(tmp_path / "project")
             assert stale.exists() == (answer == "escape")  # Esc: ask again next time
+
+
+async def test_hostile_recovery_files_are_moved_aside_and_the_app_starts(tmp_path: Path) -> None:
+    directory = paths.recovery_dir()
+    directory.mkdir(parents=True)
+    planted: dict[Path, int] = {}
+    for hostile in [*HOSTILE.values(), *NOT_REGULAR.values()]:
+        path = paths.recovery_file(dead_pid())
+        hostile.write(path)
+        planted[path] = path.stat().st_size
+    odd = directory / "[red]odd.json"  # markup in a name or a value is text, not markup
+    odd.write_text("{}")
+    planted[odd] = odd.stat().st_size
+    markup = paths.recovery_file(dead_pid())
+    markup.write_text(json.dumps(variant(saved_at="[/i]")))
+    planted[markup] = markup.stat().st_size
+    app = make_app(tmp_path, 1)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await wait_ready(pilot, app, 1)  # the usual start, no question
+        assert not isinstance(app.screen, ConfirmScreen)
+        for path, size in planted.items():
+            assert not path.exists()
+            assert path.with_suffix(".bad").stat().st_size == size
+            assert notified(app, path.name), (path.name, notifications(app))
+        warnings = [n for n in notifications(app) if n.startswith("Unreadable autosave")]
+        assert len(warnings) == len(planted)
+        assert all("moved aside to" in w for w in warnings)
+        assert notified(app, "saved_at '[/i]'")
+        # the toasts show the text as it is: markup in a name or value is never parsed
+        toasts = await wait_until(pilot, lambda: app.screen.query("Toast").nodes, what="toasts")
+        shown = [str(toast.render()) for toast in toasts]
+        assert any("saved_at '[/i]'" in text for text in shown)
+        assert any("[red]odd.json" in text for text in shown)
+    assert persistence.stale_recoveries() == ([], [])
+
+
+async def test_an_autosave_naming_odd_agents_is_offered_without_reading_them_as_markup(
+    tmp_path: Path,
+) -> None:
+    sessions = [
+        {"pane_index": i, "agent_type": agent, "project_path": "/", "working_dir": "/"}
+        for i, agent in enumerate(["claude_code", "[/i]", "\x1b]0;x\x07"])
+    ]
+    path = paths.recovery_file(dead_pid())
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(variant(sessions=sessions)))
+    app = make_app(tmp_path, 1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        detail = str(app.screen.query_one("#detail", Label).render())
+        assert "3 sessions (claude, 2 of an unknown type)" in detail
+        await pilot.press("n")
+        await wait_ready(pilot, app, 1)
+
+
+async def test_restoring_values_that_look_like_markup_shows_them_as_text(tmp_path: Path) -> None:
+    session = {
+        "pane_index": 0,
+        "agent_type": "[/u]",
+        "project_path": "/",
+        "working_dir": "/",
+        "env_names": ["SYNK_UNSET_[/b]"],
+    }
+    gone = {"pane_index": 1, "agent_type": "terminal", "project_path": "/"}
+    gone["working_dir"] = str(tmp_path / "gone [/i]")
+    path = paths.sessions_dir() / "[b]odd.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(variant(sessions=[session, gone])))
+    app = make_app(tmp_path, 1, restore="[b]odd")
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await wait_until(pilot, lambda: len(app.grid.tiles) == 2, what="two message panes")
+        toasts = await wait_until(
+            pilot, lambda: len(app.screen.query("Toast").nodes) >= 4, what="toasts"
+        )
+        shown = "\n".join(str(toast.render()) for toast in app.screen.query("Toast"))
+        assert "unknown agent type '[/u]'" in shown and "gone [/i]" in shown
+        assert "SYNK_UNSET_[/b]" in shown and "[b]odd.json" in shown
+        assert toasts
 
 
 async def test_autosave_follows_the_workspace_and_a_clean_exit_removes_it(tmp_path: Path) -> None:
@@ -419,15 +509,15 @@ async def test_wire_commands_see_and_fill_the_grid(tmp_path: Path) -> None:
         await wait_ready(pilot, app, 2)
         await pilot.press("ctrl+backslash", "2", "z")
         await wait_until(pilot, lambda: app.grid.zoomed_id is not None)
-        reply = await invoke(app.manager, "persistence:save_session", {"name": "wired"})
+        reply = await invoke(app.workspace.wire, "persistence:save_session", {"name": "wired"})
         path = Path(reply["savedPath"])
         assert load_workspace(path).grid == GridLayout((0, 1), zoom=1, selected=1)
-        listed = await invoke(app.manager, "persistence:list_saved")
+        listed = await invoke(app.workspace.wire, "persistence:list_saved")
         assert [(i["name"], i["sessionCount"]) for i in listed] == [("wired", 2)]
         await pilot.press("z")
         await wait_until(pilot, lambda: app.grid.zoomed_id is None)
         old = {t.session_id for t in app.grid.tiles}
-        result = await invoke(app.manager, "persistence:load_session", {"path": str(path)})
+        result = await invoke(app.workspace.wire, "persistence:load_session", {"path": str(path)})
         assert result == {"sessionCount": 2, "problems": []}
         await wait_ready(pilot, app, 2)
         assert not {t.session_id for t in app.grid.tiles} & old

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import stat
 from pathlib import Path
 
 import pytest
 
 from synk_tui.config import CostSettings
 from synk_tui.prompting import (
+    MAX_HISTORY_BYTES,
     NEWLINE_MARK,
     PromptHistory,
     TargetError,
@@ -140,3 +144,39 @@ def test_history_file_is_compacted_when_it_grows(tmp_path: Path) -> None:
     path.write_text("".join(f'"{n}"\n' for n in range(25)))
     assert PromptHistory(path, limit=10).entries == [str(n) for n in range(15, 25)]
     assert path.read_text().splitlines() == [f'"{n}"' for n in range(15, 25)]
+
+
+def test_history_file_is_private_even_if_it_was_not(tmp_path: Path) -> None:
+    path = tmp_path / "config" / "prompt_history"
+    PromptHistory(path).add("secret prompt")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    path.chmod(0o644)  # as older synk versions wrote it
+    PromptHistory(path).add("another")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    path.write_text("".join(f'"{n}"\n' for n in range(25)))
+    path.chmod(0o644)
+    PromptHistory(path, limit=10)  # compaction rewrites the file
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len(path.read_text().splitlines()) == 10
+
+
+def test_a_hostile_history_file_only_loses_history(tmp_path: Path) -> None:
+    path = tmp_path / "prompt_history"
+    path.write_bytes(
+        b'"kept 1"\n' + b"[" * 100_000 + b"\n" + b"7" * 5000 + b'\n"\xff\xfe not utf-8"\n"kept 2"\n'
+    )
+    assert PromptHistory(path).entries == ["kept 1", "kept 2"]
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    assert PromptHistory(fifo).entries == []  # answered at once, never blocks
+
+
+def test_a_huge_history_file_is_read_from_its_tail_only(tmp_path: Path) -> None:
+    path = tmp_path / "prompt_history"
+    line = json.dumps("x" * 1000) + "\n"
+    count = 3 * MAX_HISTORY_BYTES // len(line)
+    path.write_text(line * count + '"newest"\n')
+    history = PromptHistory(path, limit=10_000)
+    assert history.entries[-1] == "newest"
+    assert len(history.entries) <= MAX_HISTORY_BYTES // len(line) + 1
+    assert all(entry in ("x" * 1000, "newest") for entry in history.entries)

@@ -13,6 +13,7 @@ import pytest
 from synk_tui import __version__, paths
 from synk_tui.cli import LaunchOptions, parse_args
 from synk_tui.persistence import GridLayout, SavedSession, Workspace, save_workspace
+from tests.hostile_files import HOSTILE, HUGE_BYTES
 
 SYNK = Path(sys.executable).with_name("synk")
 
@@ -155,3 +156,55 @@ def test_restore_of_a_missing_or_bad_workspace_exits_2_naming_it() -> None:
     assert "Traceback" not in result.stderr
     result = run_synk("--restore", "a/b")
     assert result.returncode == 2 and "may not contain /" in result.stderr
+
+
+@pytest.mark.parametrize("kind", HOSTILE)
+def test_a_hostile_saved_file_is_one_line_never_a_traceback(kind: str) -> None:
+    path = paths.sessions_dir() / f"{kind}.json"
+    path.parent.mkdir(parents=True)
+    HOSTILE[kind].write(path)
+    listed = run_synk("--list-saved")
+    assert (listed.returncode, listed.stdout) == (0, ""), listed.stderr
+    [warning] = listed.stderr.splitlines()
+    assert warning.startswith(f"synk: warning: {path}: ")
+    assert HOSTILE[kind].words in warning
+    restored = run_synk("--restore", kind)
+    assert restored.returncode == 2, restored.stderr
+    [error] = restored.stderr.splitlines()
+    assert error.startswith(f"synk: error: --restore: {path}: ")
+    assert HOSTILE[kind].words in error and error.endswith("(see synk --list-saved)")
+
+
+PEAK_MEMORY = """
+import resource, sys
+from synk_tui.cli import main
+try:
+    status = main(sys.argv[1:])
+except SystemExit as exit:
+    status = exit.code
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, status, file=sys.stderr)
+"""
+
+
+def peak_kib(*args: str) -> tuple[int, int, str]:
+    """Peak resident memory (KiB) and exit status of `synk ARGS`, in a fresh interpreter."""
+    result = subprocess.run(
+        [sys.executable, "-c", PEAK_MEMORY, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    *messages, last = result.stderr.splitlines()
+    peak, status = last.split()
+    return int(peak), int(status), "\n".join(messages)
+
+
+def test_a_200_mb_saved_file_is_refused_without_reading_it() -> None:
+    baseline, _, _ = peak_kib("--list-saved")
+    paths.sessions_dir().mkdir(parents=True)
+    HOSTILE["oversized"].write(paths.sessions_dir() / "oversized.json")
+    for args, expected in ((("--list-saved",), 0), (("--restore", "oversized"), 2)):
+        peak, status, messages = peak_kib(*args)
+        assert "too large" in messages and status == expected
+        assert (peak - baseline) * 1024 < HUGE_BYTES // 20, (args, peak, baseline)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import re
 
 import pytest
 from rich.cells import cell_len
 
+from synk_tui import emulator as emulator_module
 from synk_tui.emulator import (
     ATTR_BOLD,
     ATTR_DIM,
@@ -17,6 +19,9 @@ from synk_tui.emulator import (
     ATTR_STRIKE,
     ATTR_UNDERLINE,
     DEFAULT_STYLE,
+    MAX_CWD_CHARS,
+    MAX_STRING_CHARS,
+    MAX_TITLE_CHARS,
     TRUECOLOR,
     TerminalEmulator,
 )
@@ -473,6 +478,62 @@ def test_osc_title_cwd_clipboard_bell() -> None:
     assert e.cwd == "/tmp/a b"
     assert clips == ["héllo"]
     assert e.bell_count == 1
+
+
+def test_titles_and_osc_strings_are_capped() -> None:
+    e = emu()
+    clips: list[str] = []
+    e.on_clipboard = clips.append
+    long = "T" * 100_000
+    e.feed(f"\x1b]0;{long}\x07\x1b]7;file:///{long}\x07".encode())
+    assert e.title == e.icon_title == "T" * MAX_TITLE_CHARS
+    assert e.cwd is not None and len(e.cwd) == MAX_CWD_CHARS
+    e.feed(f"\x1b]2;{'U' * 10_000_000}\x07".encode())  # over the string cap: dropped
+    assert e.title == "T" * MAX_TITLE_CHARS and e._pending == ""
+    # a clipboard string over the cap is dropped whole, even when it comes in pieces
+    blob = base64.b64encode(b"x" * MAX_STRING_CHARS).decode()
+    e.feed(b"\x1b]52;c;")
+    for start in range(0, len(blob), 65536):
+        e.feed(blob[start : start + 65536].encode())
+        assert len(e._pending) <= MAX_STRING_CHARS + 65536 + 16
+    assert e._pending == "\x1b]"  # only the introducer is kept once it is over the cap
+    e.feed(b"\x07after")
+    assert clips == [] and e.lines()[0] == "after"
+    e.feed(b"\x1b]2;small\x07")  # the next string is read as usual
+    assert e.title == "small"
+
+
+class CountingSearch:
+    """Wraps a compiled pattern and counts the characters its searches start on."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.chars = 0
+
+    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        self.chars += len(text) - pos
+        return self.pattern.search(text, pos)
+
+
+@pytest.mark.parametrize("split_terminator", [False, True])
+def test_a_string_in_many_pieces_is_searched_once(
+    monkeypatch: pytest.MonkeyPatch, split_terminator: bool
+) -> None:
+    counter = CountingSearch(emulator_module._STRING_END)
+    monkeypatch.setattr(emulator_module, "_STRING_END", counter)
+    e = emu()
+    e.feed(b"\x1b]2;")
+    pieces, piece = 200, b"t" * 4096
+    for _ in range(pieces):
+        e.feed(piece)
+    assert e.title == ""  # not complete yet
+    if split_terminator:  # the ESC of ST ends one piece, its backslash starts the next
+        e.feed(b"\x1b")
+        e.feed(b"\\")
+    else:
+        e.feed(b"\x07")
+    assert e.title == "t" * MAX_TITLE_CHARS
+    assert counter.chars < 2 * pieces * len(piece)  # quadratic would be ~100 times this
 
 
 def test_insert_mode_and_autowrap_off() -> None:

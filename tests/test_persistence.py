@@ -40,7 +40,7 @@ from synk_tui.errors import (
     SynkError,
     WorkspaceNotFoundError,
 )
-from synk_tui.ipc import invoke
+from synk_tui.ipc import WireContext, invoke
 from synk_tui.persistence import (
     GridLayout,
     SavedSession,
@@ -53,6 +53,7 @@ from synk_tui.persistence import (
 )
 from synk_tui.session_manager import SessionManager
 from tests.core_helpers import EventLog, make_manager, wait_for
+from tests.hostile_files import GOOD, HOSTILE, NOT_REGULAR
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -130,7 +131,19 @@ def test_replacing_a_file_keeps_mode_0600_whatever_the_umask(tmp_path: Path) -> 
 
 @pytest.mark.parametrize(
     "name",
-    ["", "   ", "a/b", "../up", "a\\b", ".hidden", "tab\there", "x" * 201],
+    [
+        "",
+        "   ",
+        "a/b",
+        "../up",
+        "a\\b",
+        ".hidden",
+        "tab\there",
+        "x" * 201,
+        "csi\x9b31m",
+        "a\u202eb",
+        "lone\ud800",
+    ],
 )
 def test_bad_names_are_refused(name: str) -> None:
     with pytest.raises(InvalidWorkspaceNameError) as error:
@@ -151,21 +164,6 @@ def test_good_names_and_the_default_name() -> None:
 
 
 # ---- bad files -----------------------------------------------------------------
-
-GOOD: dict[str, Any] = {
-    "version": 1,
-    "name": "w",
-    "saved_at": "2025-01-02T03:04:05+00:00",
-    "grid": {"order": [0], "zoom": None},
-    "sessions": [
-        {
-            "pane_index": 0,
-            "agent_type": "terminal",
-            "project_path": "/",
-            "working_dir": "/",
-        }
-    ],
-}
 
 
 def variant(**changes: Any) -> dict[str, Any]:
@@ -495,8 +493,122 @@ def test_a_corrupt_recovery_file_is_reported_once_and_kept_aside() -> None:
     found, errors = persistence.stale_recoveries()
     assert found == []
     assert len(errors) == 1 and str(path) in errors[0].message
-    assert path.with_suffix(".corrupt").read_text() == "{not json"
+    assert path.with_suffix(".bad").read_text() == "{not json"
     assert persistence.stale_recoveries() == ([], [])
+
+
+# ---- hostile files -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", [*HOSTILE, *NOT_REGULAR])
+def test_a_hostile_file_gives_one_bounded_line_and_is_never_changed(kind: str) -> None:
+    hostile = {**HOSTILE, **NOT_REGULAR}[kind]
+    path = paths.sessions_dir() / f"{kind}.json"
+    path.parent.mkdir(parents=True)
+    hostile.write(path)
+    before = path.stat()
+    with pytest.raises(PersistenceError) as error:
+        load_workspace(path)
+    message = error.value.message
+    assert error.value.code == hostile.code, message
+    assert hostile.words in message
+    assert message.startswith(f"{path}: ")
+    assert "\n" not in message and len(message) < 500
+    assert message.isprintable()
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    if kind in HOSTILE:  # the listing shows it with its problem instead of failing
+        [entry] = list_saved()
+        assert entry.workspace is None and entry.error is not None
+        assert entry.error.code == hostile.code
+
+
+def test_a_saved_file_over_the_cap_is_refused_before_it_is_read() -> None:
+    path = paths.sessions_dir() / "big.json"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(json.dumps(GOOD).encode().ljust(persistence.MAX_FILE_BYTES + 1))
+    with pytest.raises(PersistenceError) as error:
+        load_workspace(path)
+    assert error.value.code == "workspace_too_large"
+    assert f"at most {persistence.MAX_FILE_BYTES} bytes" in error.value.message
+    path.write_bytes(json.dumps(GOOD).encode().ljust(persistence.MAX_FILE_BYTES))
+    assert load_workspace(path).sessions[0].working_dir == "/"
+
+
+def test_a_workspace_over_the_cap_is_never_written(tmp_path: Path) -> None:
+    ordinary = workspace(tmp_path, "big", 1)
+    huge = SavedSession(0, "terminal", "/", "/", agent_args=("x" * persistence.MAX_FILE_BYTES,))
+    with pytest.raises(SaveError) as error:
+        save_workspace(Workspace("big", ordinary.saved_at, ordinary.grid, (huge,)))
+    assert "too large" in error.value.message
+    assert not persistence.workspace_path("big").exists()
+    assert load_workspace(save_workspace(ordinary)) == ordinary
+
+
+def test_a_file_name_that_is_no_workspace_name_is_listed_with_a_safe_reason() -> None:
+    directory = paths.sessions_dir()
+    directory.mkdir(parents=True)
+    odd = directory / "red\x1b[31m\x9b.json"
+    odd.write_text(json.dumps(GOOD))
+    [entry] = list_saved()
+    assert entry.workspace is None and entry.error is not None
+    assert entry.error.code == "invalid_workspace_name"
+    assert "\x1b" not in entry.name + entry.error.message
+    assert "\x9b" not in entry.name + entry.error.message
+    assert entry.path == odd
+
+
+def test_temp_files_with_absurd_pids_do_not_break_a_save(tmp_path: Path) -> None:
+    directory = paths.sessions_dir()
+    directory.mkdir(parents=True)
+    absurd = directory / f".w.json.{'9' * 60}.x.tmp"
+    absurd.write_text("{")
+    save_workspace(workspace(tmp_path, "w", 1))
+    assert load_workspace(directory / "w.json").name == "w"
+
+
+@pytest.mark.parametrize("kind", [*HOSTILE, *NOT_REGULAR])
+def test_a_hostile_recovery_file_is_moved_aside_once(kind: str) -> None:
+    hostile = {**HOSTILE, **NOT_REGULAR}[kind]
+    path = paths.recovery_file(dead_pid())
+    path.parent.mkdir(parents=True)
+    hostile.write(path)
+    size = path.stat().st_size
+    found, errors = persistence.stale_recoveries()
+    assert found == []
+    [error] = errors
+    assert error.code == hostile.code and str(path) in error.message
+    aside = path.with_suffix(".bad")
+    assert not path.exists() and aside.stat().st_size == size
+    assert persistence.stale_recoveries() == ([], [])
+
+
+@pytest.mark.parametrize("stem", ["9" * 40, "notapid", "0"])
+def test_recovery_files_not_named_by_a_pid_are_moved_aside(stem: str) -> None:
+    path = paths.recovery_dir() / f"{stem}.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(GOOD))
+    found, errors = persistence.stale_recoveries()
+    assert found == []
+    [error] = errors
+    assert "not named by a process id" in error.message
+    assert path.with_suffix(".bad").exists() and not path.exists()
+
+
+def test_an_unexpected_failure_reading_a_recovery_file_still_never_blocks_a_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = paths.recovery_file(dead_pid())
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(GOOD))
+
+    def broken(data: object, source: Path | str = "") -> Workspace:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(Workspace, "from_json", broken)
+    found, [error] = persistence.stale_recoveries()
+    assert found == [] and "RuntimeError" in error.message
+    assert path.with_suffix(".bad").exists()
 
 
 # ---- config ------------------------------------------------------------------------
@@ -619,3 +731,39 @@ async def test_create_in_a_chosen_pane(
         await mgr.create(project_path=str(tmp_path), pane_index=3)
     assert "Pane index 3 is taken" in error.value.message
     assert [i.pane_index for i in mgr.list()] == [0, 3]
+
+
+class FakeHost:
+    """A host showing one fixed session in pane 5, zoomed: what a UI would report."""
+
+    def __init__(self) -> None:
+        self.restored: list[Workspace] = []
+
+    def workspace_state(self) -> tuple[GridLayout, list[SavedSession]]:
+        return GridLayout((4,), zoom=4, selected=4), [SavedSession(4, "terminal", "/", "/")]
+
+    async def restore_workspace(
+        self, workspace: Workspace, source: Path
+    ) -> persistence.RestoreReport:
+        self.restored.append(workspace)
+        return persistence.RestoreReport(source, restored=len(workspace.sessions))
+
+
+async def test_wire_commands_act_on_the_context_they_are_given(
+    manager: tuple[SessionManager, EventLog],
+) -> None:
+    mgr, _ = manager
+    host = FakeHost()
+    context = WireContext(mgr, persistence.PersistenceService(host))
+    reply = await invoke(context, "persistence:save_session", {"name": "hosted"})
+    saved = load_workspace(reply["savedPath"])
+    assert saved.grid.zoom == 4 and [s.pane_index for s in saved.sessions] == [4]
+    assert await invoke(context, "persistence:load_session", {"path": reply["savedPath"]}) == {
+        "sessionCount": 1,
+        "problems": [],
+    }
+    assert host.restored == [saved]
+    # the same manager passed bare acts on its own sessions: nothing remembered the host
+    bare = await invoke(mgr, "persistence:save_session", {"name": "bare"})
+    assert load_workspace(bare["savedPath"]).sessions == ()
+    assert len(host.restored) == 1
