@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from synk_tui.paste import encode_paste
+
 NEWLINE_MARK = "\u23ce"
 """How a line break is shown inside the one-line prompt input (⏎)."""
 
-PASTE_START = "\x1b[200~"
-PASTE_END = "\x1b[201~"
 
 _TARGET_PREFIX = re.compile(r"^@(?P<spec>[^\s]*)\s+(?P<rest>.*)$", re.DOTALL)
 
@@ -86,16 +86,14 @@ def encode_prompt(text: str, bracketed_paste: bool) -> str:
     One line: the text and a carriage return. Several lines: as one
     bracketed paste when the child enabled it (so an agent takes it as one
     prompt), otherwise line by line, each ended with a carriage return.
-    Pasted newlines are sent as CR, as terminals do.
+    Pasted newlines are sent as CR, as terminals do. The paste is the one
+    `paste.encode_paste` makes of a real paste, so the prompt cannot leave
+    the brackets either.
     """
     text = text.replace(NEWLINE_MARK, "\n").replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    if len(lines) == 1:
+    if "\n" not in text:
         return text + "\r"
-    if bracketed_paste:
-        body = "\r".join(lines).replace(PASTE_END, "").replace(PASTE_START, "")
-        return f"{PASTE_START}{body}{PASTE_END}\r"
-    return "".join(line + "\r" for line in lines)
+    return encode_paste(text, bracketed_paste).decode() + "\r"
 
 
 def format_targets(numbers: Iterable[int]) -> str:
