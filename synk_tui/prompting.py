@@ -18,6 +18,9 @@ NEWLINE_MARK = "\u23ce"
 """How a line break is shown inside the one-line prompt input (⏎)."""
 
 
+_NOT_TYPEABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+"""Controls other than tab: nothing a prompt line can show or a person can type."""
+
 _TARGET_PREFIX = re.compile(r"^@(?P<spec>[^\s]*)\s+(?P<rest>.*)$", re.DOTALL)
 
 
@@ -78,6 +81,18 @@ def _parse_spec(spec: str, existing: list[int]) -> tuple[int, ...]:
         names = ", ".join(str(n) for n in missing)
         raise TargetError(f"no pane {names}" if len(missing) == 1 else f"no panes {names}")
     return tuple(dict.fromkeys(numbers))
+
+
+def prompt_line(text: str) -> str:
+    """Outside text (a paste, the history file) as the one-line prompt input holds it.
+
+    Line breaks become the visible mark, a tab a space, and every other
+    control character (ESC, BEL, C1) is dropped: the input shows its value
+    as it is, so an ESC in it would reach the user's terminal. One pass each,
+    linear in the text.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", NEWLINE_MARK)
+    return _NOT_TYPEABLE.sub("", text.replace("\t", " "))
 
 
 def encode_prompt(text: str, bracketed_paste: bool) -> str:

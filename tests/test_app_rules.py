@@ -15,6 +15,7 @@ from synk_tui.prompting import (
     TargetError,
     encode_prompt,
     parse_prompt,
+    prompt_line,
 )
 from synk_tui.status import CostPatterns, format_cost, parse_cost, session_state
 
@@ -108,6 +109,11 @@ def test_encode_prompt_cannot_leave_the_paste_with_nested_or_split_markers() -> 
     sent = encode_prompt(hostile, bracketed_paste=True)
     assert sent.count("\x1b") == 2
     assert sent.startswith("\x1b[200~") and sent.endswith("rm -rf x\x1b[201~\r")
+
+
+def test_prompt_line_keeps_text_and_drops_controls() -> None:
+    hostile = "a\x1b]52;c;aGk=\x07\tb\r\nc\x9b2J"
+    assert prompt_line(hostile) == f"a]52;c;aGk= b{NEWLINE_MARK}c2J"
 
 
 def test_encode_prompt_and_a_paste_encode_the_same_way() -> None:

@@ -11,6 +11,7 @@ widget shows.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.app import App
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets._toast import Toast
@@ -31,6 +33,7 @@ from synk_tui.config import Config
 from synk_tui.errors import PersistenceError
 from synk_tui.git import current_branch
 from synk_tui.persistence import GridLayout, SavedEntry, SavedSession, Workspace
+from synk_tui.prompting import NEWLINE_MARK
 from synk_tui.screens import (
     AgentPickerScreen,
     ConfirmScreen,
@@ -307,3 +310,40 @@ def test_a_fifo_as_head_does_not_block(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     os.mkfifo(tmp_path / ".git" / "HEAD")
     assert current_branch(str(tmp_path)) is None
+
+
+# ---- the command bar -----------------------------------------------------------------
+
+
+async def test_the_command_bar_shows_pasted_and_recalled_text_and_target_errors_as_text(
+    tmp_path: Path,
+) -> None:
+    history = paths.prompt_history_file()
+    history.parent.mkdir(parents=True, exist_ok=True)
+    history.write_text(json.dumps(f"old {HOSTILE}") + "\n")
+    app = make_app(tmp_path)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await wait_ready(pilot, app, 1)
+        await pilot.press("ctrl+backslash", "slash")
+        bar = app.command_bar
+        await wait_until(pilot, lambda: bar.is_open and app.focused is bar.input)
+        # a prompt recalled from the history file
+        await pilot.press("up")
+        await wait_until(pilot, lambda: bar.input.value.startswith("old "))
+        assert "\x1b" not in bar.input.value and "\x07" not in bar.input.value
+        assert "[@click=app.quit]Q" in bar.input.value
+        assert_no_sequences(terminal_output(app))
+        # a paste
+        bar.input.value = ""
+        bar.input.post_message(events.Paste(f"new {HOSTILE}\nline two"))
+        await wait_until(pilot, lambda: bar.input.value.startswith("new "))
+        assert "\x1b" not in bar.input.value and "\x9b" not in bar.input.value
+        assert bar.input.value.endswith(f"{NEWLINE_MARK}line two")
+        assert_no_sequences(terminal_output(app))
+        # targets that name no pane: the reason quotes them, as text
+        bar.input.value = ""
+        await pilot.press(*"@[@click=app.quit]Q hi")
+        await wait_until(pilot, lambda: "[@click=app.quit]Q" in plain(bar.targets_label))
+        label = plain(bar.targets_label)
+        assert "'[@click=app.quit]Q' is not a pane number" in label
+        assert app.is_running
