@@ -134,7 +134,10 @@ async def test_a_hostile_saved_workspace_shows_as_text_in_notifications_and_mess
         agent_args=(HOSTILE,),
         env_names=(HOSTILE,),
     )
-    workspace = Workspace("w", datetime.now().astimezone(), GridLayout((0,), selected=0), (saved,))
+    unknown_agent = SavedSession(1, HOSTILE, str(here), str(here))
+    workspace = Workspace(
+        "w", datetime.now().astimezone(), GridLayout((0, 1), selected=0), (saved, unknown_agent)
+    )
     source = tmp_path / f"{HOSTILE}.json"
     app = make_app(tmp_path)
     async with app.run_test(size=(200, 60), notifications=True) as pilot:
@@ -149,6 +152,8 @@ async def test_a_hostile_saved_workspace_shows_as_text_in_notifications_and_mess
         assert body.count(SHOWN) == 3  # message, working dir, agent arguments
         assert "\x1b" not in body
         assert_shown_literally(tile.header.render().plain)
+        badge = app.grid.tiles[1].header.render().plain  # the agent name, cut short
+        assert "[bold]B[@click=app.quit]Q" in badge and "\x1b" not in badge
         for notification in app._notifications:
             assert notification.markup is False
             assert "\x1b" not in notification.message + notification.title
