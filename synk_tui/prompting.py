@@ -13,13 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from synk_tui.paste import encode_paste
+from synk_tui.sanitize import drop_controls
 
 NEWLINE_MARK = "\u23ce"
 """How a line break is shown inside the one-line prompt input (⏎)."""
 
-
-_NOT_TYPEABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
-"""Controls other than tab: nothing a prompt line can show or a person can type."""
 
 _TARGET_PREFIX = re.compile(r"^@(?P<spec>[^\s]*)\s+(?P<rest>.*)$", re.DOTALL)
 
@@ -92,7 +90,7 @@ def prompt_line(text: str) -> str:
     linear in the text.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", NEWLINE_MARK)
-    return _NOT_TYPEABLE.sub("", text.replace("\t", " "))
+    return drop_controls(text.replace("\t", " "))
 
 
 def encode_prompt(text: str, bracketed_paste: bool) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from textual import events
 from textual.app import App
+from textual.message import Message
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets._toast import Toast
 
@@ -42,6 +43,7 @@ from synk_tui.screens import (
     SaveNameScreen,
 )
 from synk_tui.widgets.message_pane import MessagePane
+from synk_tui.widgets.terminal_pane import TerminalPane
 from tests.test_app_helpers import make_app, wait_ready, wait_until
 
 pytestmark = pytest.mark.timeout(90)
@@ -223,6 +225,13 @@ async def test_the_save_dialog_shows_its_folder_and_errors_literally(tmp_path: P
         app.push_screen(SaveNameScreen("name", detail=f"in {HOSTILE}"))
         await wait_until(pilot, lambda: app.screen.query("#save-detail"))
         assert_shown_literally(plain(app.screen.query_one("#save-detail", Label)))
+        # a paste loses its control characters
+        name_input = app.screen.query_one(Input)
+        name_input.value = ""
+        name_input.post_message(events.Paste(f"n{HOSTILE}"))
+        await wait_until(pilot, lambda: name_input.value.startswith("n["))
+        assert "\x1b" not in name_input.value and "\x07" not in name_input.value
+        assert_no_sequences(terminal_output(app))
         # a name that is refused is quoted in the error line: as text
         app.screen.query_one(Input).value = ""
         await pilot.press(*"[@click=app.quit]Q/x", "enter")
@@ -352,3 +361,20 @@ async def test_the_command_bar_shows_pasted_and_recalled_text_and_target_errors_
         label = plain(bar.targets_label)
         assert "'[@click=app.quit]Q' is not a pane number" in label
         assert app.is_running
+
+
+async def test_a_window_title_set_by_a_program_is_handed_on_escaped(tmp_path: Path) -> None:
+    titles: list[str] = []
+
+    def hook(message: Message) -> None:
+        if isinstance(message, TerminalPane.TitleChanged):
+            titles.append(message.title)
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 30), message_hook=hook) as pilot:
+        await wait_ready(pilot, app, 1)
+        # a tab, a bidi override and an 8-bit CSI in the title (ESC would end the OSC)
+        await pilot.press(*r"printf '\033]2;T[b]\tX\342\200\256\302\233Y\007'", "enter")
+        await wait_until(pilot, lambda: titles, what="the title")
+        assert set(titles) == {"T[b]\\x09X\\u202e\\x9bY"}  # seen at each bubbling step
+        assert_no_sequences(terminal_output(app))

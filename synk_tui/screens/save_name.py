@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -19,7 +20,20 @@ from textual.widgets import Input, Label
 
 from synk_tui.errors import InvalidWorkspaceNameError
 from synk_tui.persistence import validate_name
-from synk_tui.sanitize import safe_lines, safe_text
+from synk_tui.sanitize import drop_controls, safe_lines, safe_text
+
+
+class NameInput(Input):
+    """The name field: a paste loses its control characters (a name cannot hold them).
+
+    Textual's Input shows its value as it is: an ESC pasted in would reach
+    the user's terminal.
+    """
+
+    def _on_paste(self, event: events.Paste) -> None:
+        event.prevent_default()  # Input's own handler would insert the raw text
+        super()._on_paste(events.Paste(drop_controls(event.text)))
+        event.stop()
 
 
 class SaveNameScreen(ModalScreen[str | None]):
@@ -40,7 +54,7 @@ class SaveNameScreen(ModalScreen[str | None]):
             yield Label(self.title_text, id="save-title")
             if self.detail:
                 yield Label(safe_text(self.detail), markup=False, id="save-detail")
-            yield Input(value=safe_text(self.default), select_on_focus=True, id="save-name")
+            yield NameInput(value=safe_text(self.default), select_on_focus=True, id="save-name")
             yield Label("", id="save-error")
             yield Label("[dim]enter save  esc cancel[/dim]")
 
