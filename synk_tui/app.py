@@ -18,6 +18,11 @@ The App reaches sessions only through the manager's public surface and its
 messages, so a proxy speaking the same schema over a socket can stand in for
 it later.
 
+Everything the App shows in a notification may quote outside text (a path,
+a branch, a saved file's names, an error about them): `notify` shows every
+message and title as plain text through `safe_lines` / `safe_text`, never
+as markup and never with a control character.
+
 Two modes: in input mode every key goes to the focused pane except the
 prefix key (default ctrl+backslash, a priority binding); the prefix enters
 grid mode, where the grid's own bindings drive synk.
@@ -33,6 +38,7 @@ from typing import ClassVar
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.events import DescendantFocus
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -55,6 +61,7 @@ from synk_tui.lifecycle import Lifecycle
 from synk_tui.pool import PoolConfig, ProcessPool
 from synk_tui.prompt_dispatch import PromptDispatch
 from synk_tui.prompting import PromptHistory
+from synk_tui.sanitize import safe_lines, safe_text
 from synk_tui.screens import AgentPickerScreen, ConfirmScreen, HelpScreen
 from synk_tui.session_manager import SessionManager
 from synk_tui.session_tiles import SessionTiles
@@ -65,6 +72,9 @@ from synk_tui.widgets.session_tile import SessionTile
 from synk_tui.widgets.status_bar import StatusBar
 from synk_tui.widgets.terminal_pane import TerminalPane
 from synk_tui.workspace_flow import WorkspaceFlow
+
+NOTIFY_LIMIT = 1000
+"""Characters of a notification's message shown; the rest ends in an ellipsis."""
 
 TICK_SECONDS = 0.5
 """How often busy/idle and the cost are re-read (they change on a human scale)."""
@@ -157,6 +167,8 @@ class SynkApp(App[None], inherit_bindings=False):
         )
         self.workspace = WorkspaceFlow(self)
         """Save, restore, autosave, crash recovery and the quit question."""
+        self._clipboard_refused: set[int] = set()
+        """Sessions whose program was told once that its clipboard write was blocked."""
 
     @property
     def hangup(self) -> bool:
@@ -224,6 +236,28 @@ class SynkApp(App[None], inherit_bindings=False):
         if clean:
             self.workspace.clean_exit()
         self.exit(return_code=return_code)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A notification as plain text: escaped controls, no markup, bounded length.
+
+        `markup` is accepted for Textual's signature and never used: what a
+        notification says may quote outside text, so `[...]` is shown as it is.
+        """
+        super().notify(
+            safe_lines(message, NOTIFY_LIMIT),
+            title=safe_text(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     # ---- modes -------------------------------------------------------------
 
@@ -448,8 +482,26 @@ class SynkApp(App[None], inherit_bindings=False):
             self.prompts.session_exited(tile)
 
     def on_session_clipboard(self, event: SessionClipboard) -> None:
-        """A child set the clipboard (OSC 52): pass it to the outer terminal."""
-        self.copy_to_clipboard(event.text)
+        """A program asked to set the clipboard (OSC 52): only if the config allows it.
+
+        Blocked by default, as tmux does: any program (or a file it cats)
+        could otherwise replace what the person copies and pastes next. The
+        first refused write of a session says so, once.
+        """
+        if self.config.clipboard.allow_programs:
+            self.copy_to_clipboard(event.text)
+            return
+        if event.session_id in self._clipboard_refused:
+            return
+        self._clipboard_refused.add(event.session_id)
+        tile = self.grid.tile(event.session_id)
+        pane = f"pane {tile.number}" if tile is not None else "a closed pane"
+        self.notify(
+            f"{pane} wanted to set the clipboard (blocked)",
+            title="Clipboard",
+            severity="warning",
+            timeout=6,
+        )
 
     def on_pool_status(self, event: PoolStatus) -> None:
         """The pool's counts (idle, active, total shells) go to the status bar."""

@@ -3,6 +3,10 @@
 Parsing imports nothing heavy, so `synk --help`, `synk --version` and a bad
 argument answer at once; Textual is imported only when the app really runs.
 Bad arguments give one clear line and exit status 2, never a traceback.
+Whatever the command prints that came from outside (arguments quoted back,
+saved file names, their errors, paths) goes through `safe_text`, so it never
+reaches the terminal as a control sequence, and a name with a tab cannot
+add a column to `--list-saved`.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from synk_tui import __version__
 from synk_tui.agents import AGENT_TYPES, BADGES, check_agent, normalize_agent_type
 from synk_tui.config import Config, load_config
 from synk_tui.errors import InvalidArgumentError, PersistenceError
-from synk_tui.sanitize import safe_text
+from synk_tui.sanitize import safe_lines, safe_text
 
 EXIT_USAGE = 2
 """What a bad command line exits with (argparse's convention)."""
@@ -48,7 +52,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"synk: error: {message}\n")
+        self.exit(EXIT_USAGE, f"synk: error: {safe_lines(message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -175,7 +179,8 @@ def print_saved() -> int:
             continue
         saved_at = workspace.saved_at.isoformat(timespec="seconds")
         agents = ",".join(BADGES.get(a, a) for a in workspace.agents)
-        print(f"{entry.name}\t{saved_at}\t{len(workspace.sessions)}\t{agents}")
+        fields = (entry.name, saved_at, str(len(workspace.sessions)), agents)
+        print("\t".join(safe_text(field, 1000) for field in fields))
     return 0
 
 
@@ -200,6 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Last resort if the app died before its own shutdown: no child survives synk.
         app.manager.kill_all_now()
     if app.saved_on_quit is not None:
-        name = shlex.quote(app.saved_on_quit.stem)
-        print(f"synk: saved to {app.saved_on_quit}; bring it back with: synk --restore {name}")
+        path = safe_text(app.saved_on_quit, 1000)
+        name = safe_text(shlex.quote(app.saved_on_quit.stem), 1000)
+        print(f"synk: saved to {path}; bring it back with: synk --restore {name}")
     return app.return_code or 0

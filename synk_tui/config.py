@@ -89,6 +89,14 @@ class UISettings:
 
 
 @dataclass
+class ClipboardSettings:
+    """The `[clipboard]` section: who may set the clipboard of the user's terminal."""
+
+    allow_programs: bool = False
+    """Forward a program's OSC 52 clipboard write; off, it is blocked with a notice."""
+
+
+@dataclass
 class Config:
     """Everything configurable, with defaults."""
 
@@ -98,6 +106,7 @@ class Config:
     persistence: PersistenceSettings = field(default_factory=PersistenceSettings)
     cost: CostSettings = field(default_factory=CostSettings)
     ui: UISettings = field(default_factory=UISettings)
+    clipboard: ClipboardSettings = field(default_factory=ClipboardSettings)
     warnings: list[str] = field(default_factory=list)
 
 

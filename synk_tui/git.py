@@ -1,6 +1,10 @@
 """The git branch of a directory, read from `.git/HEAD` (no subprocess).
 
 Plain `os.path` calls keep this cheap: it runs on every session start.
+What a repository holds is untrusted: at most `MAX_READ` characters of a
+file are read, bytes that are not UTF-8 become U+FFFD, and the branch name
+is returned as it is (it may hold ESC or markup): whatever shows it passes
+it through `sanitize.safe_text` first.
 """
 
 from __future__ import annotations
@@ -8,13 +12,25 @@ from __future__ import annotations
 import os
 import stat
 
+MAX_READ = 4096
+"""Characters read of `.git/HEAD` or a worktree's `.git` file; real ones are far shorter."""
+
 
 def _read(path: str) -> str | None:
+    """The start of a regular file as text; None for anything else (a FIFO never blocks)."""
     try:
-        with open(path, encoding="utf-8") as file:
-            return file.read().strip()
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError:
         return None
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        with open(descriptor, encoding="utf-8", errors="replace", closefd=False) as file:
+            return file.read(MAX_READ).strip()
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
 
 
 def find_git_dir(path: str) -> str | None:

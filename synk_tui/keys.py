@@ -25,6 +25,8 @@ from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 from textual._xterm_parser import XTermParser
 from textual.keys import KEY_TO_UNICODE_NAME, REPLACED_KEYS
 
+from synk_tui.paste import BRACKETED_PASTE_END, BRACKETED_PASTE_START, encode_paste
+
 __all__ = [
     "BRACKETED_PASTE_END",
     "BRACKETED_PASTE_START",
@@ -44,8 +46,6 @@ ESC: Final = "\x1b"
 CSI: Final = "\x1b["
 SS3: Final = "\x1bO"
 
-BRACKETED_PASTE_START: Final = "\x1b[200~"
-BRACKETED_PASTE_END: Final = "\x1b[201~"
 
 # Keys whose unmodified form depends on DECCKM (cursor keys) - final byte.
 _CURSOR_FINALS: Final[dict[str, str]] = {
@@ -343,23 +343,6 @@ def encode_key(
     Modifier-only keys, media keys and the like return None.
     """
     return _encode(key, character, app_cursor_keys, app_keypad, kitty_flags)
-
-
-def encode_paste(text: str, bracketed: bool) -> bytes:
-    """Pasted text as the child should receive it.
-
-    Newlines become CR, as every terminal sends them (a pasted LF would run
-    the line in some programs but not others). With bracketed paste (2004)
-    the text is wrapped in `ESC[200~ ... ESC[201~`, and any end marker inside
-    the text is removed so a paste can never break out of the brackets and
-    type commands.
-    """
-    text = text.replace("\r\n", "\r").replace("\n", "\r")
-    if not bracketed:
-        return text.encode()
-    while BRACKETED_PASTE_END in text:
-        text = text.replace(BRACKETED_PASTE_END, "")
-    return (BRACKETED_PASTE_START + text + BRACKETED_PASTE_END).encode()
 
 
 MouseAction = Literal["press", "release", "motion", "scroll_up", "scroll_down"]

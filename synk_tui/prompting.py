@@ -16,11 +16,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from synk_tui.paste import encode_paste
+from synk_tui.sanitize import drop_controls
+
 NEWLINE_MARK = "\u23ce"
 """How a line break is shown inside the one-line prompt input (⏎)."""
 
-PASTE_START = "\x1b[200~"
-PASTE_END = "\x1b[201~"
 
 MAX_HISTORY_BYTES = 1024 * 1024
 """Bytes of the history file read at start: its newest part, so memory stays bounded."""
@@ -87,22 +88,32 @@ def _parse_spec(spec: str, existing: list[int]) -> tuple[int, ...]:
     return tuple(dict.fromkeys(numbers))
 
 
+def prompt_line(text: str) -> str:
+    """Outside text (a paste, the history file) as the one-line prompt input holds it.
+
+    Line breaks become the visible mark, a tab a space, and every other
+    control character (ESC, BEL, C1) is dropped: the input shows its value
+    as it is, so an ESC in it would reach the user's terminal. One pass each,
+    linear in the text.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", NEWLINE_MARK)
+    return drop_controls(text.replace("\t", " "))
+
+
 def encode_prompt(text: str, bracketed_paste: bool) -> str:
     """The characters to write so the child receives `text` and then Enter.
 
     One line: the text and a carriage return. Several lines: as one
     bracketed paste when the child enabled it (so an agent takes it as one
     prompt), otherwise line by line, each ended with a carriage return.
-    Pasted newlines are sent as CR, as terminals do.
+    Pasted newlines are sent as CR, as terminals do. The paste is the one
+    `paste.encode_paste` makes of a real paste, so the prompt cannot leave
+    the brackets either.
     """
     text = text.replace(NEWLINE_MARK, "\n").replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    if len(lines) == 1:
+    if "\n" not in text:
         return text + "\r"
-    if bracketed_paste:
-        body = "\r".join(lines).replace(PASTE_END, "").replace(PASTE_START, "")
-        return f"{PASTE_START}{body}{PASTE_END}\r"
-    return "".join(line + "\r" for line in lines)
+    return encode_paste(text, bracketed_paste).decode() + "\r"
 
 
 def format_targets(numbers: Iterable[int]) -> str:

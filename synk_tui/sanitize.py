@@ -29,6 +29,19 @@ _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]
 _UNSAFE_IN_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
+_CONTROLS_BUT_LINE_BREAKS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def drop_controls(text: str) -> str:
+    """`text` without control characters except LF and CR, in one linear pass.
+
+    For outside text that goes into an input field (a paste, a recalled
+    prompt): Textual's Input shows its value as it is, so an ESC in it
+    would reach the terminal, and escaping it would change what is typed.
+    """
+    return _CONTROLS_BUT_LINE_BREAKS.sub("", text)
+
+
 def _escape(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from synk_tui.config import CostSettings
+from synk_tui.paste import encode_paste
 from synk_tui.prompting import (
     MAX_HISTORY_BYTES,
     NEWLINE_MARK,
@@ -18,6 +19,7 @@ from synk_tui.prompting import (
     TargetError,
     encode_prompt,
     parse_prompt,
+    prompt_line,
 )
 from synk_tui.status import CostPatterns, format_cost, parse_cost, session_state
 
@@ -101,7 +103,27 @@ def test_encode_one_line_adds_a_carriage_return() -> None:
 
 def test_encode_several_lines_as_one_bracketed_paste() -> None:
     text = f"first{NEWLINE_MARK}second\x1b[201~\nthird"
-    assert encode_prompt(text, bracketed_paste=True) == ("\x1b[200~first\rsecond\rthird\x1b[201~\r")
+    assert encode_prompt(text, bracketed_paste=True) == (
+        "\x1b[200~first\rsecond[201~\rthird\x1b[201~\r"
+    )
+
+
+def test_encode_prompt_cannot_leave_the_paste_with_nested_or_split_markers() -> None:
+    hostile = "a\nb\x1b[20\x1b[201~1~rm -rf x"
+    sent = encode_prompt(hostile, bracketed_paste=True)
+    assert sent.count("\x1b") == 2
+    assert sent.startswith("\x1b[200~") and sent.endswith("rm -rf x\x1b[201~\r")
+
+
+def test_prompt_line_keeps_text_and_drops_controls() -> None:
+    hostile = "a\x1b]52;c;aGk=\x07\tb\r\nc\x9b2J"
+    assert prompt_line(hostile) == f"a]52;c;aGk= b{NEWLINE_MARK}c2J"
+
+
+def test_encode_prompt_and_a_paste_encode_the_same_way() -> None:
+    text = "one\ntwo\x1b[201~three"
+    for bracketed in (True, False):
+        assert encode_prompt(text, bracketed) == encode_paste(text, bracketed).decode() + "\r"
 
 
 def test_encode_several_lines_without_bracketed_paste_line_by_line() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import curses
 import subprocess
 import sys
+import time
 
 import pytest
 from textual import events
@@ -270,13 +271,28 @@ def test_paste_bracketed_wraps_text() -> None:
     assert encode_paste("x\ny", bracketed=True) == b"\x1b[200~x\ry\x1b[201~"
 
 
-def test_paste_bracketed_strips_embedded_end_marker() -> None:
+def test_paste_bracketed_drops_every_escape_so_no_marker_survives() -> None:
     evil = "safe\x1b[201~rm -rf ~\r"
-    assert encode_paste(evil, bracketed=True) == b"\x1b[200~safe" + b"rm -rf ~\r" + b"\x1b[201~"
-    # a marker rebuilt by removing an inner one is removed as well
-    nested = "a\x1b[20\x1b[201~1~b"
+    assert encode_paste(evil, bracketed=True) == b"\x1b[200~safe[201~rm -rf ~\r\x1b[201~"
+    # a marker rebuilt by removing an inner one, nested and split markers
+    for hostile in ("a\x1b[20\x1b[201~1~b", "\x1b\x1b[201~[201~", "x\x1b[200~\x1b[201~y"):
+        out = encode_paste(hostile, bracketed=True)
+        assert out.count(b"\x1b") == 2
+        assert out.startswith(b"\x1b[200~") and out.endswith(b"\x1b[201~")
+
+
+def test_paste_bracketed_drops_c1_csi() -> None:
+    out = encode_paste("a\x9b201~b", bracketed=True)
+    assert "\x9b" not in out.decode()
+
+
+def test_paste_bracketed_costs_linear_time_for_deeply_nested_markers() -> None:
+    depth = 200_000
+    nested = "\x1b[20" * depth + "\x1b[201~" + "1~" * depth
+    started = time.perf_counter()
     out = encode_paste(nested, bracketed=True)
-    assert out.count(b"\x1b[201~") == 1 and out.endswith(b"\x1b[201~")
+    assert time.perf_counter() - started < 1.0
+    assert out.count(b"\x1b") == 2
 
 
 def test_paste_utf8() -> None:

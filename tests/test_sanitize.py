@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from synk_tui.sanitize import ELLIPSIS, safe_lines, safe_text
+from synk_tui.sanitize import ELLIPSIS, drop_controls, safe_lines, safe_text
 
 
 def test_escape_and_controls_become_visible() -> None:
@@ -40,3 +40,10 @@ def test_cost_does_not_grow_with_a_huge_input() -> None:
     safe_text(huge)
     safe_lines(huge)
     assert time.perf_counter() - started < 0.5
+
+
+def test_drop_controls_keeps_text_and_line_breaks() -> None:
+    assert drop_controls("a\x1b]52;c;aGk=\x07b\r\nc\x9b\x7fd\te") == "a]52;c;aGk=b\r\ncde"
+    started = time.perf_counter()
+    drop_controls("\x1b" * 5_000_000)
+    assert time.perf_counter() - started < 1.0

@@ -1,9 +1,14 @@
-"""Pick what a new session runs; agents that are not installed show why."""
+"""Pick what a new session runs; agents that are not installed show why.
+
+Commands come from config.toml: shown escaped, in a `rich.text.Text`, never
+read as markup.
+"""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -12,6 +17,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from synk_tui.agents import AgentAvailability
+from synk_tui.sanitize import safe_text
 
 
 class AgentPickerScreen(ModalScreen[str | None]):
@@ -28,10 +34,11 @@ class AgentPickerScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         options = []
         for agent in self.agents:
+            badge = safe_text(agent.badge)
             if agent.available:
-                prompt = f"[b]{agent.badge}[/b]  [dim]{agent.command}[/dim]"
+                prompt = Text.assemble((badge, "bold"), "  ", (safe_text(agent.command), "dim"))
             else:
-                prompt = f"[dim]{agent.badge}  unavailable: {agent.reason}[/dim]"
+                prompt = Text(f"{badge}  unavailable: {safe_text(agent.reason)}", style="dim")
             options.append(Option(prompt, id=agent.agent_type, disabled=not agent.available))
         with Vertical(id="dialog"):
             yield Label("New session: what should it run?", id="picker-title")

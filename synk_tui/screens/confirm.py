@@ -2,7 +2,9 @@
 
 Returns True, False or None (Esc), so one dialog serves "Close this
 session?" and persistence's "Save session for later?" (where Esc cancels
-the quit rather than answering no).
+the quit rather than answering no). The question and its detail often
+quote outside text (a workspace name, agents of a saved file): they are
+shown as plain text, escaped, never as markup.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label
+
+from synk_tui.sanitize import safe_lines
 
 
 class ConfirmScreen(ModalScreen[bool | None]):
@@ -43,9 +47,9 @@ class ConfirmScreen(ModalScreen[bool | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(self.question, id="question")
+            yield Label(safe_lines(self.question), markup=False, id="question")
             if self.detail:
-                yield Label(self.detail, id="detail")
+                yield Label(safe_lines(self.detail), markup=False, id="detail")
             esc, _, cancel = self.cancel.partition(" ")
             yield Label(
                 f"[b]{self.yes}[/b]   [b]{self.no}[/b]   [b]{esc}[/b] {cancel}", id="answers"

@@ -1,10 +1,14 @@
-"""The help overlay: every key of synk, as configured."""
+"""The help overlay: every key of synk, as configured.
+
+Key names come from config.toml: each cell is a plain `Text`, never markup.
+"""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -55,7 +59,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("key", style="bold cyan", no_wrap=True)
         table.add_column("does")
         for keys, what in key_table(self.keys):
-            table.add_row(keys, what)
+            table.add_row(Text(keys), Text(what))
         with VerticalScroll(id="dialog"):
             yield Static(table)
             yield Static("[dim]esc / q / ? to close[/dim]", id="help-close")

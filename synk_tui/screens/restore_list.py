@@ -1,7 +1,9 @@
 """Pick a saved workspace to restore: name, date, session count, agents.
 
 Files that cannot be restored (corrupt, from a newer synk...) are listed,
-disabled, with the problem, so a person sees why one is missing.
+disabled, with the problem, so a person sees why one is missing. File
+names and problems come from the disk: escaped (`safe_text`) and put in a
+`rich.text.Text`, never in markup.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from rich.markup import escape
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -19,20 +21,27 @@ from textual.widgets.option_list import Option
 
 from synk_tui.agents import BADGES
 from synk_tui.persistence import SavedEntry
+from synk_tui.sanitize import safe_text
 
 
-def describe(entry: SavedEntry) -> str:
-    """One option's text (Rich markup)."""
-    name = escape(entry.name)
+def describe(entry: SavedEntry) -> Text:
+    """One option's text: plain text pieces with styles, no markup."""
+    name = safe_text(entry.name)
     workspace = entry.workspace
     if workspace is None:
         problem = entry.error.message if entry.error else "cannot be read"
-        return f"[dim]{name}  unreadable: {escape(problem)}[/dim]"
+        return Text(f"{name}  unreadable: {safe_text(problem)}", style="dim")
     when = workspace.saved_at.astimezone().strftime("%Y-%m-%d %H:%M")
     count = len(workspace.sessions)
     agents = ", ".join(dict.fromkeys(BADGES.get(a, a) for a in workspace.agents)) or "empty"
     plural = "" if count == 1 else "s"
-    return f"[b]{name}[/b]  [dim]{when}[/dim]  {count} session{plural}  [dim]{escape(agents)}[/dim]"
+    return Text.assemble(
+        (name, "bold"),
+        "  ",
+        (when, "dim"),
+        f"  {count} session{plural}  ",
+        (safe_text(agents), "dim"),
+    )
 
 
 class RestoreListScreen(ModalScreen[Path | None]):
@@ -59,8 +68,9 @@ class RestoreListScreen(ModalScreen[Path | None]):
                 yield OptionList(*options, id="saved")
             else:
                 yield Label(
-                    f"No saved workspaces in {escape(str(self.directory))} yet "
+                    f"No saved workspaces in {safe_text(self.directory)} yet "
                     "(grid key s saves one).",
+                    markup=False,
                     id="restore-empty",
                 )
             if self.open_sessions:

@@ -2,13 +2,16 @@
 
 The default (project folder + time) is selected, so typing replaces it and
 Enter alone keeps it. A name that cannot be a file name is refused here,
-with the reason, before anything is written.
+with the reason, before anything is written. The folder shown and the
+reason (which quotes the name typed) are plain text, never markup.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -17,6 +20,20 @@ from textual.widgets import Input, Label
 
 from synk_tui.errors import InvalidWorkspaceNameError
 from synk_tui.persistence import validate_name
+from synk_tui.sanitize import drop_controls, safe_lines, safe_text
+
+
+class NameInput(Input):
+    """The name field: a paste loses its control characters (a name cannot hold them).
+
+    Textual's Input shows its value as it is: an ESC pasted in would reach
+    the user's terminal.
+    """
+
+    def _on_paste(self, event: events.Paste) -> None:
+        event.prevent_default()  # Input's own handler would insert the raw text
+        super()._on_paste(events.Paste(drop_controls(event.text)))
+        event.stop()
 
 
 class SaveNameScreen(ModalScreen[str | None]):
@@ -36,8 +53,8 @@ class SaveNameScreen(ModalScreen[str | None]):
         with Vertical(id="dialog"):
             yield Label(self.title_text, id="save-title")
             if self.detail:
-                yield Label(self.detail, id="save-detail")
-            yield Input(value=self.default, select_on_focus=True, id="save-name")
+                yield Label(safe_text(self.detail), markup=False, id="save-detail")
+            yield NameInput(value=safe_text(self.default), select_on_focus=True, id="save-name")
             yield Label("", id="save-error")
             yield Label("[dim]enter save  esc cancel[/dim]")
 
@@ -52,7 +69,8 @@ class SaveNameScreen(ModalScreen[str | None]):
         try:
             name = validate_name(event.value)
         except InvalidWorkspaceNameError as error:
-            self.query_one("#save-error", Label).update(f"[b red]{error.message}[/]")
+            reason = Text(safe_lines(error.message), style="bold red")
+            self.query_one("#save-error", Label).update(reason)
             return
         self.dismiss(name)
 

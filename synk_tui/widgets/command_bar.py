@@ -8,6 +8,10 @@ with exactly what was typed before Enter, the focus is back on the pane at
 once, and keys of the same burst that still reach the closed input are
 passed on to that pane. Sending goes through the `send` callable the app
 hands in, so the prompt is written before anything typed after it.
+
+Pasted and recalled text is outside text: `prompting.prompt_line` keeps its
+control characters out of the input (which shows its value as it is), and
+the targets label shows errors that quote the typed `@` prefix as plain text.
 """
 
 from __future__ import annotations
@@ -30,7 +34,9 @@ from synk_tui.prompting import (
     TargetError,
     format_targets,
     parse_prompt,
+    prompt_line,
 )
+from synk_tui.sanitize import safe_text
 
 SendPrompt = Callable[[str, tuple[int, ...]], None]
 """send(text, pane_numbers): writes the prompt to those panes."""
@@ -86,7 +92,7 @@ class PromptInput(Input):
         event.prevent_default()
         text = event.text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n")
         if text:
-            self.insert_text_at_cursor(text.replace("\n", NEWLINE_MARK))
+            self.insert_text_at_cursor(prompt_line(text))
 
     def action_send(self) -> None:
         """Enter: the bar sends and closes."""
@@ -149,7 +155,7 @@ class CommandBar(Horizontal):
         self.return_to: Widget | None = None
         self.last_return_to: Widget | None = None
         """Where keys of a burst typed after Enter/Esc are passed on to."""
-        self.targets_label = Label("", id="command-targets")
+        self.targets_label = Label("", markup=False, id="command-targets")
         self.input = PromptInput(placeholder="prompt (@2,5 or @all to pick panes)")
 
     def compose(self) -> ComposeResult:
@@ -217,6 +223,7 @@ class CommandBar(Horizontal):
     def recall(self, step: int) -> None:
         """Put an older (step < 0) or newer prompt into the input."""
         value = self.history.older(self.input.value) if step < 0 else self.history.newer()
+        value = prompt_line(value)
         self.input.value = value
         self.input.cursor_position = len(value)
 
@@ -225,7 +232,7 @@ class CommandBar(Horizontal):
         try:
             _, targets = self.resolve(line)
         except TargetError as error:
-            self.targets_label.update(f"\u2716 {error}")
+            self.targets_label.update(f"\u2716 {safe_text(error)}")
             self.targets_label.set_class(True, "-error")
             return
         self.targets_label.set_class(False, "-error")

@@ -2,7 +2,9 @@
 
 Status is what people scan the grid for: an idle agent is waiting for them.
 The header drops its least useful parts first when the pane is narrow, so
-the number and the status dot always show.
+the number and the status dot always show. Badge, branch and note may come
+from outside (config, the repository, a program): they are shown through
+`safe_text`, as plain `Text`, never as markup or control sequences.
 """
 
 from __future__ import annotations
@@ -12,10 +14,17 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from synk_tui.sanitize import safe_text
 from synk_tui.status import SessionState, format_cost
 
 NOTE_SECONDS = 3.0
 """How long a passing note (a prompt reached its session, a bell) stays."""
+
+BRANCH_LIMIT = 80
+"""Characters of a branch name shown; a longer one ends in an ellipsis."""
+
+BADGE_LIMIT = 40
+"""Characters of an agent name shown."""
 
 _DOTS: dict[str, tuple[str, str]] = {
     "starting": ("\u25cc", "yellow"),
@@ -80,11 +89,15 @@ class PaneHeader(Widget):
         parts: list[Text] = [number]
         if self.marked:
             parts.append(Text("\u25c6", style="bold magenta"))
-        badge = Text(self.badge, style="bold")
+        badge = Text(safe_text(self.badge, BADGE_LIMIT), style="bold")
         parts.append(badge)
-        branch = Text(f"\u2387 {self.branch}", style="italic") if self.branch else None
+        branch = (
+            Text(f"\u2387 {safe_text(self.branch, BRANCH_LIMIT)}", style="italic")
+            if self.branch
+            else None
+        )
         cost = Text(format_cost(self.cost), style="bold yellow") if self.cost is not None else None
-        note = Text(self.note, style="bold cyan") if self.note else None
+        note = Text(safe_text(self.note), style="bold cyan") if self.note else None
         optional = [part for part in (branch, status, cost, note) if part is not None]
         width = self.size.width or 80
         # Drop in this order when too wide: branch, note, badge; status stays.

@@ -1,6 +1,8 @@
 """The bottom line: mode, pool counts, broadcast and marks, and key hints.
 
 It only displays reactive fields the app sets; it never asks the manager.
+Key names come from config.toml: `key_label` escapes them, and the bar is
+built from plain `Text`, so a key name is never markup nor a control sequence.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from synk_tui.config import KeySettings
+from synk_tui.sanitize import safe_text
 
 _MODE_STYLES: dict[str, str] = {
     "input": "bold black on green",
@@ -27,14 +30,18 @@ _KEY_NAMES: dict[str, str] = {
 }
 
 
+KEY_LABEL_LIMIT = 40
+"""Characters of one key's label shown."""
+
+
 def key_label(key: str) -> str:
-    """A Textual key name as people read it: `ctrl+backslash` -> `ctrl+\\`."""
+    """A Textual key name as people read it: `ctrl+backslash` -> `ctrl+\\`; controls escaped."""
     labels = []
     for one in key.split(","):
         parts = one.strip().split("+")
         parts[-1] = _KEY_NAMES.get(parts[-1], parts[-1])
         labels.append("+".join(parts))
-    return "/".join(labels)
+    return safe_text("/".join(labels), KEY_LABEL_LIMIT)
 
 
 class StatusBar(Widget):

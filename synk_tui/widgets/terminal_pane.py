@@ -69,6 +69,7 @@ from synk_tui.keys import (
     encode_paste,
     keep_alt_in_legacy_input,
 )
+from synk_tui.sanitize import safe_text
 
 __all__ = ["SessionHost", "TerminalPane"]
 
@@ -292,7 +293,7 @@ class TerminalPane(Widget, can_focus=True):
             return self.pane
 
     class TitleChanged(Message):
-        """The child set its window title (OSC 0/2)."""
+        """The child set its window title (OSC 0/2); `title` is escaped, ready to show."""
 
         def __init__(self, pane: TerminalPane, title: str) -> None:
             super().__init__()
@@ -906,7 +907,7 @@ class TerminalPane(Widget, can_focus=True):
         title = emulator.title
         if title != self._title:
             self._title = title
-            self.post_message(self.TitleChanged(self, title))
+            self.post_message(self.TitleChanged(self, safe_text(title)))
         bells = emulator.bell_count
         if bells != self._bells:
             self._bells = bells
