@@ -257,6 +257,16 @@ def main() -> None:
             f"{tmux / event:5.1f}x by the event clock; event - screen median "
             f"{(event - screen) * 1000:+.2f} ms"
         )
+    for kind in ("pooled", "cold"):
+        lags = [
+            (event - screen) * 1000
+            for screen, event in zip(times[kind], times[kind + " event"], strict=True)
+        ]
+        late = sum(1 for lag in lags if lag > 1.0)
+        print(
+            f"  {kind}: event - screen per start: median {statistics.median(lags):.2f} ms, "
+            f"max {max(lags):.2f} ms, {late} of {len(lags)} over 1 ms"
+        )
     print("  target: pooled >= 10x faster than tmux by the event clock, event within 1 ms")
     cold, pooled = statistics.median(times["cold event"]), statistics.median(times["pooled event"])
     print(f"  pooled is {cold / pooled:.1f}x faster than cold (event clock)")

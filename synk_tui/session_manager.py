@@ -72,9 +72,11 @@ echo does not wait out the frame that an earlier post (the prompt) began."""
 ANSWER_BYTES = 4 * 1024
 """Output past this much since the input is no longer an answer but a flood,
 and is coalesced per frame."""
-ANSWER_POSTS = 4
-"""At most this many posts per input go up at once (echo, answer, prompt):
-a child that answers in many tiny writes is still coalesced."""
+ANSWER_POSTS = 16
+"""At most this many posts per input go up sooner than a frame after the one
+before. bash answers a command in about eight writes (echo, end of line,
+bracketed paste off, the answer, the prompt in two); a child that answers in
+many more tiny writes is coalesced past these."""
 SLICE_SECONDS = 0.004
 """How long one parse slice may hold the event loop."""
 CHUNK_BYTES = 16 * 1024
@@ -719,9 +721,9 @@ class SessionManager:
     def _post_session(self, session: _Session, now: float) -> None:
         """Post what the session has: its output, and a ScreenUpdated if shown."""
         session_id = session.info.session_id
+        if now - session.posted_at < FRAME_SECONDS:
+            session.answer_posts += 1  # only the answer to input goes this soon
         session.posted_at = now
-        if now < session.answer_until:
-            session.answer_posts += 1
         if session.pending_output:
             self._post(SessionOutput(session_id, bytes(session.pending_output)))
             session.pending_output.clear()
