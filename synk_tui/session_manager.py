@@ -194,7 +194,8 @@ class _Session:
         self.answer_bytes = 0
         """Output bytes read since the last input was sent."""
         self.answer_posts = 0
-        """Posts that went up at once as the answer to the last input."""
+        """Posts since the last input that went up sooner than a frame after
+        the one before (allowed only as the answer to that input)."""
         self.reading_paused = False
         self.exit_code: int | None = None
         """Set when the process exited; the session turns `exited` once the
