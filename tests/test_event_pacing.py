@@ -3,7 +3,6 @@ input, one per frame while output keeps coming. Real shells on real PTYs."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import os
 import time
@@ -83,6 +82,16 @@ def note_when_on_screen(manager: SessionManager, session_id: int, line: str) -> 
     return seen
 
 
+async def quiet_for(log: TimedLog, session_id: int, seconds: float) -> None:
+    """Until the session's prompt went up and nothing after it for `seconds`."""
+
+    def quiet() -> bool:
+        posts = log.times(SessionOutput, session_id)
+        return bool(posts) and time.perf_counter() - posts[-1] > seconds
+
+    await wait_for(quiet, what=f"the session quiet for {seconds}s")
+
+
 def first_after(times: list[float], moment: float) -> float | None:
     return next((at for at in times if at >= moment), None)
 
@@ -129,8 +138,7 @@ async def test_first_output_after_a_quiet_frame_is_posted_at_once(
     manager.write(quiet, f"read -r word < {fifo}; echo late-$word\r")
     await wait_for(lambda: len(log.times(SessionOutput, ticking)) >= 3, what="ticks posted")
     await wait_for(lambda: "read -r word" in screen_text(manager, quiet), what="the command")
-    # quiet for more than a frame
-    await asyncio.sleep(SLOW_FRAME + 0.2)
+    await quiet_for(log, quiet, SLOW_FRAME + 0.1)
     on_screen = note_when_on_screen(manager, quiet, "late-42")
     # right after the ticking session's post, so a frame shared by all sessions
     # would hold the quiet one back for most of a frame
@@ -149,10 +157,12 @@ async def test_first_output_after_a_quiet_frame_is_posted_at_once(
 
 
 def closer_than_a_frame(times: list[float]) -> int:
-    """How many posts followed the one before by less than a frame (with a
-    margin for the sink's own clock reading, taken just after the manager's)."""
+    """How many posts followed the one before by less than a frame. The sink
+    reads the clock just after the manager does, and on a loaded machine the
+    process may be preempted in between: a margin of a few milliseconds keeps
+    that from passing for a broken pace (which posts every parse slice)."""
     frame = session_manager.FRAME_SECONDS
-    return sum(1 for a, b in itertools.pairwise(times) if b - a < frame - 0.0005)
+    return sum(1 for a, b in itertools.pairwise(times) if b - a < frame - 0.002)
 
 
 async def test_a_flood_posts_at_most_once_per_frame(
@@ -163,14 +173,17 @@ async def test_a_flood_posts_at_most_once_per_frame(
     manager, log = timed
     sid = (await manager.create(project_path=str(tmp_path))).session_id
     assert await manager.wait_ready(sid)
-    await asyncio.sleep(0.2)
-    started = time.perf_counter()
-    # the flood starts well after the input, so none of it answers input
+    await quiet_for(log, sid, 0.1)
+    # The flood starts well after the input: the command line's echo is the
+    # answer to the input (it may go up at once), none of the flood is.
     manager.write(sid, "sleep 0.5; seq 1 300000; echo flood-$((6*7))\r")
+    started = time.perf_counter() + session_manager.ANSWER_SECONDS
     await wait_for(lambda: b"\nflood-42" in log.output(sid), 60, "the flood posted")
     ended = time.perf_counter()
     outputs = [at for at in log.times(SessionOutput, sid) if at >= started]
     updates = [at for at in log.times(ScreenUpdated, sid) if at >= started]
+    flood_began = log.output_at(sid, b"1\r\n2\r\n3\r\n")
+    assert flood_began is not None and flood_began >= started, "the flood came after"
     frames = (ended - started) / session_manager.FRAME_SECONDS
     assert len(outputs) >= 5 and len(updates) >= 5, "the flood went up in many posts"
     assert closer_than_a_frame(outputs) == 0
@@ -188,7 +201,7 @@ async def test_a_flood_answering_input_is_coalesced_past_its_first_bytes(
     manager, log = timed
     sid = (await manager.create(project_path=str(tmp_path))).session_id
     assert await manager.wait_ready(sid)
-    await asyncio.sleep(0.2)
+    await quiet_for(log, sid, 0.1)
     started = time.perf_counter()
     # many small writes, as a build log comes: each read could go up alone
     manager.write(sid, "for i in $(seq 1 20000); do echo line-$i; done; echo flood-$((6*7))\r")
