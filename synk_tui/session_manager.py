@@ -7,8 +7,10 @@ watched by the event loop) into a per-session backlog, and parsed in slices
 that never hold the loop for more than a few milliseconds, the focused
 session first. A session whose backlog grows past a high-water mark stops
 being read, so the kernel holds its child back until the backlog drains:
-nothing is ever dropped. Changes go up as one `ScreenUpdated` and one
-`SessionOutput` per session per frame.
+nothing is ever dropped. A session's changes go up as one `ScreenUpdated`
+and one `SessionOutput` at most once per frame, on the session's own clock:
+the first change after it was quiet for a frame, and the small answer to input
+it just received, go up at once (see `_may_post`).
 
 This module knows nothing of widgets; it only calls `post(message)`.
 """
@@ -61,8 +63,20 @@ __all__ = [
 ]
 
 FRAME_SECONDS = 1 / 60
-"""Events are coalesced to one per session per frame. The first change after
-a quiet frame goes up at once (a keystroke's echo does not wait a frame)."""
+"""A session's events are coalesced to one of each kind per frame, counted
+from its own last post: the first change after a quiet frame goes up at once."""
+ANSWER_SECONDS = 0.1
+"""For this long after input reached a session, its output goes up at once
+(within ANSWER_BYTES and ANSWER_POSTS): a command's answer or a keystroke's
+echo does not wait out the frame that an earlier post (the prompt) began."""
+ANSWER_BYTES = 4 * 1024
+"""Output past this much since the input is no longer an answer but a flood,
+and is coalesced per frame."""
+ANSWER_POSTS = 16
+"""At most this many posts per input go up sooner than a frame after the one
+before. bash answers a command in about eight writes (echo, end of line,
+bracketed paste off, the answer, the prompt in two); a child that answers in
+many more tiny writes is coalesced past these."""
 SLICE_SECONDS = 0.004
 """How long one parse slice may hold the event loop."""
 CHUNK_BYTES = 16 * 1024
@@ -173,8 +187,15 @@ class _Session:
         self.backlog = bytearray()
         self.pending_output = bytearray()
         self.screen_changed = False
-        self.posted_at = 0.0
+        self.posted_at = -FRAME_SECONDS
         """When this session's events last went up (perf_counter)."""
+        self.answer_until = 0.0
+        """Output before this moment (perf_counter) answers input just sent."""
+        self.answer_bytes = 0
+        """Output bytes read since the last input was sent."""
+        self.answer_posts = 0
+        """Posts since the last input that went up sooner than a frame after
+        the one before (allowed only as the answer to that input)."""
         self.reading_paused = False
         self.exit_code: int | None = None
         """Set when the process exited; the session turns `exited` once the
@@ -221,8 +242,7 @@ class SessionManager:
         self._priority: int | None = None
         self._typed_at = -TYPING_SECONDS
         self._parse_handle: asyncio.Handle | None = None
-        self._flush_handle: asyncio.Handle | None = None
-        self._flushed_at = 0.0
+        self._flush_handle: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._shut_down = False
 
@@ -469,6 +489,7 @@ class SessionManager:
             held += payload
         elif process is not None:  # the line editor (or whatever runs) reads keys
             process.write(payload)
+            _input_sent(session)
         if session_id == self._priority:
             self._typed_at = time.perf_counter()
 
@@ -481,6 +502,8 @@ class SessionManager:
         typeahead = bytes(held[:TYPEAHEAD_WITH_SETUP])
         del held[:TYPEAHEAD_WITH_SETUP]
         type_setup(typeahead)
+        if typeahead:
+            _input_sent(session)
 
     def _release_when_reading(self, session: _Session) -> bool:
         """Release the input once the line editor reads keys; True if it did."""
@@ -500,6 +523,7 @@ class SessionManager:
             session.hold_timer = None
         if deliver and held and session.process is not None and session.exit_code is None:
             session.process.write(bytes(held))
+            _input_sent(session)
 
     def resize(self, session_id: int, cols: int, rows: int) -> None:
         """Resize the session's screen and PTY (the child gets SIGWINCH)."""
@@ -513,7 +537,7 @@ class SessionManager:
         if session.process is not None and session.exit_code is None:
             session.process.resize(cols, rows)
         session.screen_changed = True
-        self._schedule_flush()
+        self._changed(session)
 
     def screen(self, session_id: int) -> TerminalEmulator:
         """The session's emulator, for the UI to draw (read-only use)."""
@@ -555,7 +579,7 @@ class SessionManager:
         session.visible = visible
         if visible:
             session.screen_changed = True
-            self._schedule_flush()
+            self._changed(session)
 
     async def wait_ready(self, session_id: int, timeout: float = 10.0) -> bool:
         """Wait until the session has started (or failed to); True if running."""
@@ -594,6 +618,7 @@ class SessionManager:
         if session.held_input is not None and session.info.status == RUNNING:
             self._release_when_reading(session)
         session.pending_output += data
+        session.answer_bytes += len(data)
         session.info.last_output_at = time.time()
         at_once = self._parse_handle is None or session.info.session_id == self._priority
         limit = BACKGROUND_CHUNK_BYTES if self._in_background(session) else CHUNK_BYTES
@@ -602,8 +627,7 @@ class SessionManager:
             # priority: parse a small read at once (keystroke echo latency).
             session.emulator.feed(data)
             session.screen_changed = True
-            self._post_priority()
-            self._schedule_flush()
+            self._changed(session)
             return
         session.backlog += data
         if (
@@ -651,6 +675,7 @@ class SessionManager:
             (s for s in self._sessions.values() if s.backlog),
             key=lambda s: (s.info.session_id != self._priority, not s.visible),
         )
+        fed = list(pending)
         while pending:
             for session in pending:
                 backlog = session.backlog
@@ -676,52 +701,66 @@ class SessionManager:
             background = all(self._in_background(s) for s in pending)
             pause = TYPING_PARSE_PAUSE if self.typing else SLICE_SECONDS
             self._schedule_parse(pause if background else 0.0)
-        self._post_priority()
-        self._schedule_flush()
+        for session in fed:
+            self._changed(session)
 
-    def _post_priority(self) -> None:
-        """The focused session's change goes up now if it posted nothing this
-        frame, without waiting for the frame every other session shares."""
-        session = self._sessions.get(self._priority) if self._priority is not None else None
-        if (
-            session is not None
-            and session.screen_changed
-            and session.visible
-            and time.perf_counter() - session.posted_at >= FRAME_SECONDS
-        ):
-            self._post_session(session)
+    # -- posting events ----------------------------------------------------------
 
-    def _post_session(self, session: _Session) -> None:
+    def _changed(self, session: _Session) -> None:
+        """The session has news: post it now if it may go up now, else when the
+        session's frame is over. An exit waiting only for the last of its
+        output to be parsed is finished by the flush."""
+        now = time.perf_counter()
+        if _has_news(session):
+            if _may_post(session, now):
+                self._post_session(session, now)
+            else:
+                self._schedule_flush(session.posted_at + FRAME_SECONDS)
+        if _exit_due(session):
+            self._schedule_flush(now)
+
+    def _post_session(self, session: _Session, now: float) -> None:
+        """Post what the session has: its output, and a ScreenUpdated if shown."""
         session_id = session.info.session_id
+        if now - session.posted_at < FRAME_SECONDS:
+            session.answer_posts += 1  # only the answer to input goes this soon
+        session.posted_at = now
         if session.pending_output:
             self._post(SessionOutput(session_id, bytes(session.pending_output)))
             session.pending_output.clear()
         if session.screen_changed and session.visible:
             session.screen_changed = False
-            session.posted_at = time.perf_counter()
             self._post(ScreenUpdated(session_id))
 
-    def _schedule_flush(self) -> None:
-        if self._flush_handle is None and not self._shut_down:
-            loop = asyncio.get_running_loop()
-            wait = self._flushed_at + FRAME_SECONDS - time.perf_counter()
-            if wait > 0:
-                self._flush_handle = loop.call_later(wait, self._flush)
-            else:
-                self._flush_handle = loop.call_soon(self._flush)
+    def _schedule_flush(self, at: float) -> None:
+        """Have `_flush` run at `at` (perf_counter), or earlier if it already will."""
+        if self._shut_down:
+            return
+        handle = self._flush_handle
+        loop = asyncio.get_running_loop()
+        when = loop.time() + max(0.0, at - time.perf_counter())
+        if handle is not None:
+            if handle.when() <= when:
+                return
+            handle.cancel()
+        self._flush_handle = loop.call_at(when, self._flush)
 
     def _flush(self) -> None:
-        """Post this frame's coalesced events."""
+        """Post what waited for its session's frame to end; finish due exits."""
         self._flush_handle = None
-        self._flushed_at = time.perf_counter()
+        now = time.perf_counter()
+        next_at: float | None = None
         for session in list(self._sessions.values()):
-            self._post_session(session)
-            if (
-                session.exit_code is not None
-                and session.info.status != EXITED
-                and not session.backlog
-            ):
+            if _has_news(session):
+                if not _may_post(session, now):
+                    due = session.posted_at + FRAME_SECONDS
+                    next_at = due if next_at is None else min(next_at, due)
+                    continue
+                self._post_session(session, now)
+            if _exit_due(session):
                 self._finish_exit(session)
+        if next_at is not None:
+            self._schedule_flush(next_at)
 
     def _on_process_exit(self, session: _Session, exit_code: int) -> None:
         """The child is gone: collect what it left in the PTY, then report."""
@@ -742,7 +781,7 @@ class SessionManager:
             task.add_done_callback(self._tasks.discard)
         session.exit_code = exit_code
         self._schedule_parse()
-        self._schedule_flush()
+        self._schedule_flush(time.perf_counter())
 
     def _finish_exit(self, session: _Session) -> None:
         self._release_input(session, deliver=False)
@@ -759,6 +798,39 @@ class SessionManager:
         self._post(
             SessionExit(info.session_id, info.exit_code if info.exit_code is not None else 0)
         )
+
+
+def _input_sent(session: _Session) -> None:
+    """Input reached the child: what it writes next is an answer, for a while."""
+    session.answer_until = time.perf_counter() + ANSWER_SECONDS
+    session.answer_bytes = 0
+    session.answer_posts = 0
+
+
+def _has_news(session: _Session) -> bool:
+    """Whether the session has output or (shown) a screen change not yet posted."""
+    return bool(session.pending_output) or (session.screen_changed and session.visible)
+
+
+def _may_post(session: _Session, now: float) -> bool:
+    """Whether the session's news may go up at `now`.
+
+    At most once per frame of the session's own, so a flood is coalesced; but
+    at once if it posted nothing for a frame (the first output after a quiet
+    spell), or if the news is the small answer to input it just received.
+    """
+    if now - session.posted_at >= FRAME_SECONDS:
+        return True
+    return (
+        now < session.answer_until
+        and session.answer_bytes <= ANSWER_BYTES
+        and session.answer_posts < ANSWER_POSTS
+    )
+
+
+def _exit_due(session: _Session) -> bool:
+    """The child exited and all it left is parsed: its exit can be reported."""
+    return session.exit_code is not None and session.info.status != EXITED and not session.backlog
 
 
 def _existing_dir(path: object, field_name: str) -> str:
