@@ -839,9 +839,20 @@ class TerminalPane(Widget, can_focus=True):
             self._sync_since = now
         return now - self._sync_since < self.sync_timeout
 
+    @property
+    def _has_keys(self) -> bool:
+        """Whether the pane is the screen's focus now.
+
+        `has_focus` is set by Widget's own Focus/Blur handler, which runs after
+        this class's `on_focus`/`on_blur`: read there, it still says the old
+        value, and the cursor stayed in the pane left and missed the one
+        entered. The screen's `focused` has already moved.
+        """
+        return self.is_attached and self.screen.focused is self
+
     def _cursor_position(self, emulator: TerminalEmulator) -> tuple[int, int] | None:
         """Where the cursor belongs in the view now, or None when it is not drawn."""
-        if not (self.has_focus and emulator.cursor_visible and self.exit_code is None):
+        if not (self._has_keys and emulator.cursor_visible and self.exit_code is None):
             return None
         x, y = emulator.cursor
         view_y = y + self.scrollback_offset

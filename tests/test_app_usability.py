@@ -1,0 +1,53 @@
+"""What a new user meets first, driven through Textual's pilot on real shells.
+
+One cursor on screen, pane numbers that are the keys that pick them, a grid
+mode that ends after each action, a command bar that resizes nothing, and
+the messages shown where a user would otherwise be left guessing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from synk_tui.app import SynkApp
+from synk_tui.widgets.session_tile import SessionTile
+from synk_tui.widgets.terminal_pane import TerminalPane
+from tests.test_app_helpers import make_app, wait_ready, wait_until
+
+pytestmark = pytest.mark.timeout(90)
+
+
+def cursor_drawn(tile: SessionTile) -> bool:
+    """Whether the pane draws a cursor cell (the default block is reverse video)."""
+    pane = tile.body
+    assert isinstance(pane, TerminalPane)
+    for y in range(pane.size.height):
+        for segment in pane.render_line(y):
+            if segment.style is not None and segment.style.reverse:
+                return True
+    return False
+
+
+def cursors(app: SynkApp) -> list[int]:
+    """Pane numbers that draw a cursor."""
+    return [tile.header.number for tile in app.grid.tiles if cursor_drawn(tile)]
+
+
+async def test_exactly_one_cursor_in_the_focused_pane(tmp_path: Path) -> None:
+    app = make_app(tmp_path, 3)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app, 3)
+        await wait_until(pilot, lambda: cursors(app) == [1], what="cursor in pane 1")
+        for number in (3, 2, 1):
+            await pilot.press("ctrl+backslash", str(number), "enter")
+            await wait_until(
+                pilot, lambda n=number: app.focused is app.grid.tiles[n - 1].body
+            )
+            await pilot.pause(0.1)
+            assert cursors(app) == [number]
+        # in grid mode no pane has the keys, so none shows a cursor
+        await pilot.press("ctrl+backslash")
+        await pilot.pause(0.1)
+        assert cursors(app) == []
