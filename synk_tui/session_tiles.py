@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import time
 from typing import TYPE_CHECKING
 
@@ -110,10 +109,14 @@ class SessionTiles:
         return tile
 
     def free_pane_index(self) -> int:
-        """The lowest pane index no tile (session or message) and no session holds."""
+        """A pane index after every tile's and session's: a new pane goes last in the grid.
+
+        Pane numbers are grid positions, so a new session opened after a
+        close is the last pane, not one slipped into the gap.
+        """
         used = {t.pane_index for t in self.grid.tiles}
         used |= {info.pane_index for info in self.manager.list()}
-        return next(i for i in itertools.count() if i not in used)
+        return max(used, default=-1) + 1
 
     def make_pane(self, session_id: int) -> Widget:
         """The widget that shows a session's screen and takes its keys."""

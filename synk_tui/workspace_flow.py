@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 from collections.abc import Callable
 from pathlib import Path
@@ -180,21 +181,29 @@ class WorkspaceFlow:
     # ---- the host the persistence service reads and fills (persistence.WorkspaceHost) ----
 
     def workspace_state(self) -> tuple[GridLayout, list[SavedSession]]:
-        """The grid and every pane as they would be saved now (message panes included)."""
+        """The grid and every pane as they would be saved now (message panes included).
+
+        Pane indexes are saved as grid positions (pane N is index N-1), the
+        numbers people saw, whatever indexes the sessions were opened with.
+        """
         tiles = self.grid.tiles
         sessions: list[SavedSession] = []
-        for tile in tiles:
+        for position, tile in enumerate(tiles):
             if isinstance(tile.body, MessagePane):
-                sessions.append(tile.body.saved)
-                continue
-            with contextlib.suppress(SynkError):
-                sessions.append(persistence.saved_session(self.manager.info(tile.session_id)))
-        zoomed = self.grid.tile(self.grid.zoomed_id) if self.grid.zoomed_id else None
-        selected = self.grid.selected_tile
+                saved = tile.body.saved
+            else:
+                try:
+                    saved = persistence.saved_session(self.manager.info(tile.session_id))
+                except SynkError:
+                    continue
+            sessions.append(dataclasses.replace(saved, pane_index=position))
+        positions = {tile.session_id: index for index, tile in enumerate(tiles)}
+        zoomed = self.grid.zoomed_id
+        selected = self.grid.selected_id
         layout = GridLayout(
-            order=tuple(t.pane_index for t in tiles),
-            zoom=zoomed.pane_index if zoomed else None,
-            selected=selected.pane_index if selected else None,
+            order=tuple(range(len(tiles))),
+            zoom=positions.get(zoomed) if zoomed is not None else None,
+            selected=positions.get(selected) if selected is not None else None,
         )
         return layout, sessions
 

@@ -297,12 +297,15 @@ async def test_restore_list_bad_files_and_message_panes(tmp_path: Path) -> None:
         # a message pane takes no prompt, and x closes it like any pane
         assert app.prompts.send_prompt(tiles[1], "hello") is False
         await pilot.press("ctrl+backslash", "2", "x")
-        await wait_until(pilot, lambda: [t.number for t in app.grid.tiles] == [1, 3])
-        # a new session takes the free pane 2, not a number a message pane holds
+        await wait_until(pilot, lambda: len(app.grid.tiles) == 2)
+        # the panes renumber by position: the codex message pane is now pane 2
+        assert [t.number for t in app.grid.tiles] == [1, 2]
+        assert "no-such-codex-binary" in app.grid.tiles[1].body.message
+        # a new session goes last, as pane 3
         assert app.mode == "grid"
         await pilot.press("n", "enter")
         await wait_until(pilot, lambda: [t.number for t in app.grid.tiles] == [1, 2, 3])
-        assert isinstance(app.grid.tiles[1].body, TerminalPane)
+        assert isinstance(app.grid.tiles[2].body, TerminalPane)
 
 
 async def test_restoring_a_bad_file_names_it_and_changes_nothing(tmp_path: Path) -> None:

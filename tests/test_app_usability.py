@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from synk_tui.app import SynkApp
+from synk_tui.screens import AgentPickerScreen, ConfirmScreen
 from synk_tui.widgets.session_tile import SessionTile
 from synk_tui.widgets.terminal_pane import TerminalPane
-from tests.test_app_helpers import make_app, wait_ready, wait_until
+from tests.test_app_helpers import make_app, wait_line, wait_ready, wait_until
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -42,12 +43,39 @@ async def test_exactly_one_cursor_in_the_focused_pane(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: cursors(app) == [1], what="cursor in pane 1")
         for number in (3, 2, 1):
             await pilot.press("ctrl+backslash", str(number), "enter")
-            await wait_until(
-                pilot, lambda n=number: app.focused is app.grid.tiles[n - 1].body
-            )
+            await wait_until(pilot, lambda n=number: app.focused is app.grid.tiles[n - 1].body)
             await pilot.pause(0.1)
             assert cursors(app) == [number]
         # in grid mode no pane has the keys, so none shows a cursor
         await pilot.press("ctrl+backslash")
         await pilot.pause(0.1)
         assert cursors(app) == []
+
+
+async def test_panes_renumber_after_a_close_and_targets_and_saves_follow(
+    tmp_path: Path,
+) -> None:
+    app = make_app(tmp_path, 4)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app, 4)
+        third = app.grid.tiles[2]
+        await pilot.press("ctrl+backslash", "2", "x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: len(app.grid.tiles) == 3, what="pane 2 closed")
+        assert [t.header.number for t in app.grid.tiles] == [1, 2, 3]
+        assert third.header.number == 2
+        await pilot.press("ctrl+backslash", "2", "enter")
+        assert app.focused is third.body
+        await pilot.press("ctrl+backslash", "slash", *"@2 echo to-second", "enter")
+        await wait_line(pilot, app, third, "to-second")
+        layout, saved = app.workspace.workspace_state()
+        assert [s.pane_index for s in saved] == [0, 1, 2]
+        assert layout.order == (0, 1, 2) and layout.selected == 1
+        # a new session goes last, and is numbered so
+        await pilot.press("ctrl+backslash", "n")
+        await wait_until(pilot, lambda: isinstance(app.screen, AgentPickerScreen))
+        await pilot.press("enter")
+        await wait_ready(pilot, app, 4)
+        assert [t.header.number for t in app.grid.tiles] == [1, 2, 3, 4]
+        assert app.grid.tiles[1] is third

@@ -140,3 +140,34 @@ async def test_grid_keys_move_select_zoom_and_mark() -> None:
         assert app.grid.tiles[0].header.marked
         await pilot.press("space")
         assert app.grid.marked_numbers == (5,)
+
+
+async def test_numbers_are_grid_positions_and_ten_to_twelve_take_two_digits() -> None:
+    app = GridApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        for index in range(12):
+            await app.add(index)
+        await app.grid.remove_tile(101)  # pane 2 closes: the others renumber
+        await pilot.pause()
+        assert [t.header.number for t in app.grid.tiles] == list(range(1, 12))
+        assert app.grid.tile_by_number(2) is app.grid.tiles[1]
+        assert app.grid.tiles[1].pane_index == 2
+        await app.add(1)  # a new pane back in index 1 still shows its position
+        await pilot.pause()
+        assert [t.number for t in app.grid.tiles] == list(range(1, 13))
+        app.grid.focus()
+        await pilot.pause()
+        ids = [t.session_id for t in app.grid.tiles]
+        await pilot.press("1", "0")
+        assert app.grid.selected_id == ids[9]
+        await pilot.press("1", "2")
+        assert app.grid.selected_id == ids[11]
+        await pilot.press("1", "1")
+        assert app.grid.selected_id == ids[10]
+        await pilot.press("3")
+        assert app.grid.selected_id == ids[2]
+        await pilot.press("1")
+        assert app.grid.selected_id == ids[0]  # pane 1 at once...
+        await pilot.pause(0.9)
+        await pilot.press("2")  # ...and a digit typed later is a number of its own
+        assert app.grid.selected_id == ids[1]

@@ -1,13 +1,17 @@
 """The reflowing grid of session tiles, and the keys of grid mode.
 
 Tiles are kept in pane-index order and laid out by `layout.grid_shape`
-(1x1 ... 4x3); the grid owns the selection, the marks and the zoom. When it
+(1x1 ... 4x3); the grid owns the selection, the marks, the zoom and the
+pane numbers: a tile's number is its position, 1..N in grid order, so
+after a close the panes renumber and the number a header shows is always
+the key that picks it (10-12 by two digits typed within `DIGIT_SECONDS`). When it
 has focus the app is in grid mode and the BINDINGS below are live; keys
 that act on sessions (new, close, prompt, quit...) are the app's actions.
 """
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
@@ -35,6 +39,9 @@ GRID_APP_ACTIONS = frozenset(
 
 _GRID_ACTIONS = frozenset({"move", "select_number", "toggle_zoom", "toggle_mark"})
 
+DIGIT_SECONDS = 0.8
+"""How long after `1` a second digit still makes 10, 11 or 12 (10+ panes)."""
+
 
 class PaneGrid(Widget, can_focus=True):
     """Lays out SessionTiles; focused, it takes the grid-mode keys."""
@@ -46,7 +53,7 @@ class PaneGrid(Widget, can_focus=True):
         Binding("down,j", "move('down')", "Move", show=False, priority=True),
         *[
             Binding(str(n), f"select_number({n})", f"Pane {n}", show=False, priority=True)
-            for n in range(1, 10)
+            for n in range(0, 10)
         ],
         Binding("enter,escape", "app.input_mode", "Type", priority=True, id="grid.input_mode"),
         Binding("n", "app.new_session", "New", priority=True, id="grid.new_session"),
@@ -64,7 +71,7 @@ class PaneGrid(Widget, can_focus=True):
     | Key(s) | Description |
     | :- | :- |
     | arrows, h/j/k/l | Move the selection. |
-    | 1-9 | Select pane N. |
+    | 1-9, 10-12 | Select pane N (10-12: two digits typed quickly). |
     | enter, escape | Back to input mode on the selection. |
     | n / x | New session (picker) / close the selected one. |
     | z | Zoom the selected pane to the whole grid, and back. |
@@ -84,6 +91,11 @@ class PaneGrid(Widget, can_focus=True):
 
     zoomed_id: reactive[int | None] = reactive(None)
     """Session id of the tile zoomed to the whole grid, or None."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._one_typed_at: float | None = None
+        """When `1` was typed in grid mode with 10+ panes: a second digit may follow."""
 
     class Reflowed(Message):
         """The grid's shape or zoom changed; `visible` are the session ids on screen."""
@@ -127,11 +139,9 @@ class PaneGrid(Widget, can_focus=True):
         return None
 
     def tile_by_number(self, number: int) -> SessionTile | None:
-        """The tile showing pane `number` (pane index + 1)."""
-        for tile in self.tiles:
-            if tile.number == number:
-                return tile
-        return None
+        """The tile showing pane `number` (its grid position, from 1)."""
+        tiles = self.tiles
+        return tiles[number - 1] if 1 <= number <= len(tiles) else None
 
     @property
     def selected_tile(self) -> SessionTile | None:
@@ -156,6 +166,7 @@ class PaneGrid(Widget, can_focus=True):
             tile.display = False
         if self.selected_id is None:
             self.selected_id = tile.session_id
+        self.renumber()
         self.reflow()
 
     async def remove_tile(self, session_id: int) -> None:
@@ -171,9 +182,15 @@ class PaneGrid(Widget, can_focus=True):
         rest = self.tiles
         if self.selected_id == session_id:
             self.selected_id = rest[min(position, len(rest) - 1)].session_id if rest else None
-        if tile.marked:
+        self.renumber()
+        if any(t.marked for t in (tile, *rest)):
             self.post_message(self.MarksChanged(self.marked_numbers))
         self.reflow()
+
+    def renumber(self) -> None:
+        """Number the tiles 1..N in grid order (after a pane opened or closed)."""
+        for position, tile in enumerate(self.tiles, start=1):
+            tile.header.number = position
 
     def reflow(self) -> None:
         """Set the grid size from the tile count and zoom, and say what is visible."""
@@ -254,8 +271,18 @@ class PaneGrid(Widget, can_focus=True):
             index = move(tiles.index(tile), len(tiles), direction)
         self.select(tiles[index].session_id)
 
-    def action_select_number(self, number: int) -> None:
-        """Select pane `number` if it exists."""
+    def action_select_number(self, digit: int) -> None:
+        """Select the pane of a digit key; `1` then `0`-`2` soon after is pane 10-12.
+
+        `1` selects pane 1 at once; with 10 or more panes, a second digit
+        typed within `DIGIT_SECONDS` makes the two one number.
+        """
+        now = time.monotonic()
+        number = digit
+        one_before = self._one_typed_at is not None and now - self._one_typed_at <= DIGIT_SECONDS
+        if one_before and self.tile_by_number(10 + digit) is not None:
+            number = 10 + digit
+        self._one_typed_at = now if number == 1 and len(self.tiles) >= 10 else None
         tile = self.tile_by_number(number)
         if tile is not None:
             self.select(tile.session_id)
