@@ -171,3 +171,10 @@ async def test_numbers_are_grid_positions_and_ten_to_twelve_take_two_digits() ->
         await pilot.pause(0.9)
         await pilot.press("2")  # ...and a digit typed later is a number of its own
         assert app.grid.selected_id == ids[1]
+
+
+def test_help_names_the_two_digit_pane_numbers() -> None:
+    from synk_tui.config import KeySettings
+    from synk_tui.screens.help import key_table
+
+    assert any("10-12" in keys for keys, _ in key_table(KeySettings()))
