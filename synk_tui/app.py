@@ -20,7 +20,11 @@ it later.
 
 Two modes: in input mode every key goes to the focused pane except the
 prefix key (default ctrl+backslash, a priority binding); the prefix enters
-grid mode, where the grid's own bindings drive synk.
+grid mode, where the grid's own bindings drive synk. Like tmux's prefix,
+grid mode lasts for one action: an action key (close, new, zoom, save,
+restore, prompt, help, quit) does its action and returns to input mode on
+the selected pane, whatever the dialog's answer; only moving and marking
+stay in grid mode.
 """
 
 from __future__ import annotations
@@ -144,7 +148,7 @@ class SynkApp(App[None], inherit_bindings=False):
         """Signal handlers and the one shutdown of every session."""
         self.collections = FullCollections(lambda: self.manager.typing)
         """Python's full garbage collections, run in pauses of typing."""
-        self.grid = PaneGrid(id="grid")
+        self.grid = PaneGrid(id="grid", after_action=self.enter_input_mode)
         self.status_bar = StatusBar(self.config.keys, id="status-bar")
         self.sessions = SessionTiles(self)
         """Opens and closes sessions with their tiles; keeps the headers up to date."""
@@ -318,7 +322,7 @@ class SynkApp(App[None], inherit_bindings=False):
                 if tile is not None:
                     self.enter_input_mode(tile)
                     return
-            self.enter_grid_mode()
+            self.enter_input_mode()
 
         self.push_screen(AgentPickerScreen(available_agents(self.config.agents)), picked)
 
@@ -333,13 +337,14 @@ class SynkApp(App[None], inherit_bindings=False):
         except SynkError:
             running = False
         if not running:
-            self.run_worker(self.sessions.close_session(session_id))
+            self.run_worker(self.close_and_type(session_id))
             return
 
         async def answered(answer: bool | None) -> None:
             if answer:
-                await self.sessions.close_session(session_id)
-            self.enter_grid_mode()
+                await self.close_and_type(session_id)
+            else:
+                self.enter_input_mode()
 
         self.push_screen(
             ConfirmScreen(
@@ -348,6 +353,12 @@ class SynkApp(App[None], inherit_bindings=False):
             ),
             answered,
         )
+
+    async def close_and_type(self, session_id: int) -> None:
+        """Close a session, then input mode on the pane selected after it."""
+        await self.sessions.close_session(session_id)
+        if not self.is_modal_open:
+            self.enter_input_mode()
 
     def action_command_bar(self) -> None:
         """Open the prompt line for the marked panes, else the selected one."""
@@ -359,7 +370,7 @@ class SynkApp(App[None], inherit_bindings=False):
 
     def action_help(self) -> None:
         """Show every key."""
-        self.push_screen(HelpScreen(self.config.keys), lambda _: self.enter_grid_mode())
+        self.push_screen(HelpScreen(self.config.keys), lambda _: self.enter_input_mode())
 
     def action_save_workspace(self) -> None:
         """Grid key `s`: ask for a name (prefilled), then save the workspace."""

@@ -88,10 +88,7 @@ class WorkspaceFlow:
             return
 
         def saved(path: Path | None) -> None:
-            if path is None:
-                self.app.enter_grid_mode()
-            else:
-                self.app.enter_input_mode()
+            self.app.enter_input_mode()
 
         self.ask_name_and_save(saved)
 
@@ -149,7 +146,7 @@ class WorkspaceFlow:
 
         def picked(path: Path | None) -> None:
             if path is None:
-                self.app.enter_grid_mode()
+                self.app.enter_input_mode()
                 return
             self.app.run_worker(self.restore_file(path), group="launch", exclusive=True)
 
@@ -162,8 +159,7 @@ class WorkspaceFlow:
             workspace = persistence.load_workspace(path)
         except PersistenceError as error:
             self.app.notify(error.message, title="Cannot restore", severity="error", timeout=15)
-            if not self.grid.tiles:
-                self.app.enter_grid_mode()
+            self.app.enter_input_mode()
             return None
         return await self.restore_workspace(workspace, path)
 
@@ -404,14 +400,14 @@ class WorkspaceFlow:
 
         def saved(path: Path | None) -> None:
             if path is None:  # Esc in the name dialog, or the save failed: stay
-                app.enter_grid_mode()
+                app.enter_input_mode()
                 return
             self.saved_on_quit = path
             app.request_quit()
 
         def answered(answer: bool | None) -> None:
             if answer is None:
-                app.enter_grid_mode()
+                app.enter_input_mode()
             elif answer:
                 self.ask_name_and_save(saved, "Save the workspace as, then quit:")
             else:

@@ -88,7 +88,7 @@ async def test_save_quit_restore_gives_the_same_layout_and_working_dirs(tmp_path
         await cd(pilot, app, 3, dirs[2])
         await pilot.press("ctrl+backslash", "2", "z")  # zoom pane 2, selected
         await wait_until(pilot, lambda: app.grid.zoomed_id is not None)
-        await pilot.press("s")
+        await pilot.press("ctrl+backslash", "s")
         await wait_until(pilot, lambda: isinstance(app.screen, SaveNameScreen))
         name_input = app.screen.query_one(Input)
         assert name_input.value.startswith("project-20")  # the default: folder + time
@@ -156,15 +156,15 @@ async def test_quit_question_esc_cancels_and_n_quits_without_saving(tmp_path: Pa
         await pilot.press("ctrl+backslash", "q")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("escape")
-        await wait_until(pilot, lambda: not app.is_modal_open and app.mode == "grid")
+        await wait_until(pilot, lambda: not app.is_modal_open and app.mode == "input")
         assert app.is_running and not none_alive(pids)
         # y, then Esc in the name dialog: still not quitting, nothing saved
-        await pilot.press("q", "y")
+        await pilot.press("ctrl+backslash", "q", "y")
         await wait_until(pilot, lambda: isinstance(app.screen, SaveNameScreen))
         await pilot.press("escape")
-        await wait_until(pilot, lambda: not app.is_modal_open and app.mode == "grid")
+        await wait_until(pilot, lambda: not app.is_modal_open and app.mode == "input")
         assert app.is_running and not none_alive(pids)
-        await pilot.press("q", "n")  # typed in one go: n answers the question
+        await pilot.press("ctrl+backslash", "q", "n")  # typed in one go: n answers it
         await wait_until(pilot, lambda: none_alive(pids), what="children ended")
     assert app.return_code == 0
     assert persistence.list_saved() == []
@@ -302,8 +302,7 @@ async def test_restore_list_bad_files_and_message_panes(tmp_path: Path) -> None:
         assert [t.number for t in app.grid.tiles] == [1, 2]
         assert "no-such-codex-binary" in app.grid.tiles[1].body.message
         # a new session goes last, as pane 3
-        assert app.mode == "grid"
-        await pilot.press("n", "enter")
+        await pilot.press("ctrl+backslash", "n", "enter")
         await wait_until(pilot, lambda: [t.number for t in app.grid.tiles] == [1, 2, 3])
         assert isinstance(app.grid.tiles[2].body, TerminalPane)
 
@@ -427,7 +426,7 @@ async def test_wire_commands_see_and_fill_the_grid(tmp_path: Path) -> None:
         assert load_workspace(path).grid == GridLayout((0, 1), zoom=1, selected=1)
         listed = await invoke(app.manager, "persistence:list_saved")
         assert [(i["name"], i["sessionCount"]) for i in listed] == [("wired", 2)]
-        await pilot.press("z")
+        await pilot.press("ctrl+backslash", "z")
         await wait_until(pilot, lambda: app.grid.zoomed_id is None)
         old = {t.session_id for t in app.grid.tiles}
         result = await invoke(app.manager, "persistence:load_session", {"path": str(path)})

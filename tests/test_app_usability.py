@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 
 from synk_tui.app import SynkApp
-from synk_tui.screens import AgentPickerScreen, ConfirmScreen
+from synk_tui.screens import (
+    AgentPickerScreen,
+    ConfirmScreen,
+    HelpScreen,
+    RestoreListScreen,
+    SaveNameScreen,
+)
 from synk_tui.widgets.session_tile import SessionTile
 from synk_tui.widgets.terminal_pane import TerminalPane
 from tests.test_app_helpers import make_app, wait_line, wait_ready, wait_until
@@ -79,3 +85,57 @@ async def test_panes_renumber_after_a_close_and_targets_and_saves_follow(
         await wait_ready(pilot, app, 4)
         assert [t.header.number for t in app.grid.tiles] == [1, 2, 3, 4]
         assert app.grid.tiles[1] is third
+
+
+async def test_an_action_key_returns_to_input_mode_moving_and_marking_stay(
+    tmp_path: Path,
+) -> None:
+    app = make_app(tmp_path, 3)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app, 3)
+        tiles = app.grid.tiles
+
+        async def typing_into(tile: SessionTile) -> None:
+            await wait_until(pilot, lambda: app.focused is tile.body, what="input mode")
+            assert app.mode == "input"
+            await pilot.pause()
+            assert app.status_bar.mode == "input"
+
+        # moving and marking stay in grid mode
+        await pilot.press("ctrl+backslash", "l", "space", "h")
+        assert app.mode == "grid" and app.status_bar.mode == "grid"
+        await pilot.press("space", "l")
+        assert app.mode == "grid"
+        # zoom: zooms, and typing goes to the zoomed pane at once
+        await pilot.press("z", *"echo after-zoom", "enter")
+        await wait_line(pilot, app, tiles[1], "after-zoom")
+        assert app.grid.zoomed_id == tiles[1].session_id
+        await typing_into(tiles[1])
+        await pilot.press("ctrl+backslash", "z")
+        await typing_into(tiles[1])
+        # every dialog, answered or dismissed with Esc, ends in input mode
+        for key, dialog in (
+            ("question_mark", HelpScreen),
+            ("n", AgentPickerScreen),
+            ("s", SaveNameScreen),
+            ("o", RestoreListScreen),
+            ("q", ConfirmScreen),
+            ("x", ConfirmScreen),
+        ):
+            await pilot.press("ctrl+backslash", key)
+            await wait_until(pilot, lambda d=dialog: isinstance(app.screen, d), what=key)
+            await pilot.press("escape")
+            await typing_into(tiles[1])
+        # x on a running pane, answered: closed, and input mode on the next one
+        await pilot.press("ctrl+backslash", "x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: len(app.grid.tiles) == 2)
+        await typing_into(tiles[2])
+        # x on an exited pane closes it without a question, then input mode
+        await pilot.press(*"exit", "enter")
+        await wait_until(pilot, lambda: app.manager.info(tiles[2].session_id).status == "exited")
+        await pilot.press("ctrl+backslash", "x", *"echo typed-after-x", "enter")
+        await wait_until(pilot, lambda: len(app.grid.tiles) == 1)
+        await wait_line(pilot, app, tiles[0], "typed-after-x")
+        await typing_into(tiles[0])

@@ -12,6 +12,7 @@ that act on sessions (new, close, prompt, quit...) are the app's actions.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
@@ -92,8 +93,12 @@ class PaneGrid(Widget, can_focus=True):
     zoomed_id: reactive[int | None] = reactive(None)
     """Session id of the tile zoomed to the whole grid, or None."""
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(
+        self, *, id: str | None = None, after_action: Callable[[], object] | None = None
+    ) -> None:
         super().__init__(id=id)
+        self.after_action = after_action
+        """Called after a grid action that ends grid mode (zoom); the app returns to input."""
         self._one_typed_at: float | None = None
         """When `1` was typed in grid mode with 10+ panes: a second digit may follow."""
 
@@ -288,8 +293,10 @@ class PaneGrid(Widget, can_focus=True):
             self.select(tile.session_id)
 
     def action_toggle_zoom(self) -> None:
-        """Zoom key."""
+        """Zoom key: zoom or unzoom, and grid mode ends (at once, before the next key)."""
         self.toggle_zoom()
+        if self.after_action is not None:
+            self.after_action()
 
     def action_toggle_mark(self) -> None:
         """Mark key."""
