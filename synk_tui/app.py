@@ -36,6 +36,7 @@ from typing import ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Vertical
 from textual.events import DescendantFocus
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -175,10 +176,16 @@ class SynkApp(App[None], inherit_bindings=False):
     # ---- life cycle --------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        """The grid fills the screen; the command bar (hidden until opened) and status below."""
+        """The grid fills the screen; below it one line, the status bar's.
+
+        The command bar, when open, takes that line (it comes first in a
+        one-row box, pushing the status bar out of view): opening or closing
+        it resizes no pane, so no child gets a SIGWINCH for it.
+        """
         yield self.grid
-        yield self.command_bar
-        yield self.status_bar
+        with Vertical(id="bottom-line"):
+            yield self.command_bar
+            yield self.status_bar
 
     async def on_mount(self) -> None:
         """Install signal handlers, start the manager, open the first sessions."""

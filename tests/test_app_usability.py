@@ -139,3 +139,30 @@ async def test_an_action_key_returns_to_input_mode_moving_and_marking_stay(
         await wait_until(pilot, lambda: len(app.grid.tiles) == 1)
         await wait_line(pilot, app, tiles[0], "typed-after-x")
         await typing_into(tiles[0])
+
+
+async def test_opening_the_command_bar_resizes_no_pane(tmp_path: Path) -> None:
+    app = make_app(tmp_path, 4)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app, 4)
+        tiles = app.grid.tiles
+
+        def sizes() -> list[tuple[int, int]]:
+            return [tuple(t.body.size) for t in tiles]
+
+        def pty_sizes() -> list[tuple[int, int]]:
+            return [(i.cols, i.rows) for i in app.manager.list()]
+
+        await wait_until(pilot, lambda: pty_sizes() == sizes(), what="PTYs sized")
+        before, ptys = sizes(), pty_sizes()
+        for key in ("slash", "b"):
+            await pilot.press("ctrl+backslash", key)
+            await wait_until(pilot, lambda: app.command_bar.input.region.height == 1)
+            await pilot.pause(0.2)
+            assert app.command_bar.region.y == 39  # the status bar's row
+            assert sizes() == before and pty_sizes() == ptys
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.status_bar.region.height == 1)
+            await pilot.pause(0.2)
+            assert app.status_bar.region.y == 39
+            assert sizes() == before and pty_sizes() == ptys
