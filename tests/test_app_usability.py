@@ -166,3 +166,30 @@ async def test_opening_the_command_bar_resizes_no_pane(tmp_path: Path) -> None:
             await pilot.pause(0.2)
             assert app.status_bar.region.y == 39
             assert sizes() == before and pty_sizes() == ptys
+
+
+@pytest.mark.parametrize("line", ["@all", "@2,3", "@1-3", "", "   "])
+async def test_a_target_with_an_empty_prompt_sends_nothing_and_says_why(
+    tmp_path: Path, line: str
+) -> None:
+    app = make_app(tmp_path, 3)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app, 3)
+        written: list[tuple[int, bytes | str]] = []
+        real_write = app.manager.write
+
+        def spy(session_id: int, data: str | bytes) -> None:
+            written.append((session_id, data))
+            real_write(session_id, data)
+
+        app.manager.write = spy  # type: ignore[method-assign]
+        await pilot.press("ctrl+backslash", "slash", *line, "enter")
+        await pilot.pause(0.2)
+        assert written == []
+        assert app.command_bar.is_open
+        label = str(app.command_bar.targets_label.render())
+        assert "nothing sent" in label and "type a prompt" in label
+        # typing a prompt then sends it, and the label shows the targets again
+        await pilot.press(*" echo now" if line.startswith("@") else "echo now", "enter")
+        await wait_until(pilot, lambda: not app.command_bar.is_open)
+        assert written

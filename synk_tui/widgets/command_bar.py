@@ -208,6 +208,11 @@ class CommandBar(Horizontal):
             self.app.bell()
             self.notify(str(error), title="Prompt not sent", severity="warning")
             return False
+        if not text.strip():
+            # `@all` alone is a target with nothing to say, not a bare Enter.
+            self.app.bell()
+            self._show_error(f"nothing sent to {format_targets(targets)}: type a prompt")
+            return False
         self.history.add(line)
         self.send(text, targets)
         self.post_message(self.Submitted(self, text, targets))
@@ -225,12 +230,16 @@ class CommandBar(Horizontal):
         try:
             _, targets = self.resolve(line)
         except TargetError as error:
-            self.targets_label.update(f"\u2716 {error}")
-            self.targets_label.set_class(True, "-error")
+            self._show_error(str(error))
             return
         self.targets_label.set_class(False, "-error")
         prefix = "all \u2192 " if self.broadcast and targets == self.pane_numbers else "\u2192 "
         self.targets_label.update(f"{prefix}{format_targets(targets)}")
+
+    def _show_error(self, reason: str) -> None:
+        """The label says why nothing can be sent (until the line changes)."""
+        self.targets_label.update(f"\u2716 {reason}")
+        self.targets_label.set_class(True, "-error")
 
     def watch_is_open(self, is_open: bool) -> None:
         self.set_class(is_open, "-open")
