@@ -45,7 +45,7 @@ from synk_tui import paths
 from synk_tui.agents import available_agents
 from synk_tui.cli import LaunchOptions
 from synk_tui.config import Config, KeySettings
-from synk_tui.errors import SynkError
+from synk_tui.errors import MaxSessionsError, SynkError
 from synk_tui.events import (
     AppError,
     PoolStatus,
@@ -321,7 +321,17 @@ class SynkApp(App[None], inherit_bindings=False):
         self.enter_input_mode()
 
     def action_new_session(self) -> None:
-        """Pick an agent (unavailable ones show why), then open a session."""
+        """Pick an agent (unavailable ones show why), then open a session.
+
+        At the session limit it says so at once, before any picking.
+        """
+        limit = self.pool.config.max_active
+        if len(self.manager.list()) >= limit:
+            self.notify(
+                MaxSessionsError(limit).message, title="Cannot open a session", severity="error"
+            )
+            self.enter_input_mode()
+            return
 
         async def picked(agent_type: str | None) -> None:
             if agent_type is not None:

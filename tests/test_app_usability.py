@@ -193,3 +193,15 @@ async def test_a_target_with_an_empty_prompt_sends_nothing_and_says_why(
         await pilot.press(*" echo now" if line.startswith("@") else "echo now", "enter")
         await wait_until(pilot, lambda: not app.command_bar.is_open)
         assert written
+
+
+async def test_new_at_the_session_limit_says_so_at_once(tmp_path: Path) -> None:
+    app = make_app(tmp_path, 2, max_active=2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app, 2)
+        await pilot.press("ctrl+backslash", "n")
+        await pilot.pause(0.2)
+        assert not app.is_modal_open  # no agent picker
+        messages = [str(n.message) for n in app._notifications]
+        assert "Max sessions reached (2)" in messages
+        assert app.mode == "input"
