@@ -163,10 +163,9 @@ class PaneGrid(Widget, can_focus=True):
     async def add_tile(self, tile: SessionTile) -> None:
         """Mount a tile in pane-index order and reflow; the first one is selected."""
         after = [t for t in self.tiles if t.pane_index > tile.pane_index]
-        if after:
-            await self.mount(tile, before=after[0])
-        else:
-            await self.mount(tile)
+        mounting = self.mount(tile, before=after[0]) if after else self.mount(tile)
+        self.renumber()  # the tile is in the order now; its header shows its number at once
+        await mounting
         if self.zoomed_id is not None:
             tile.display = False
         if self.selected_id is None:

@@ -58,8 +58,16 @@ class SessionTile(Vertical):
 
     @property
     def number(self) -> int:
-        """The pane number people see and type: the tile's grid position, from 1."""
-        return self.header.number
+        """The pane number people see and type: the tile's grid position, from 1.
+
+        Read from the grid's order itself (0 outside a grid), so it is right
+        even while a tile is being mounted, before the headers are renumbered.
+        """
+        parent = self.parent
+        if parent is None:
+            return 0
+        siblings = list(parent.query_children(SessionTile))
+        return siblings.index(self) + 1 if self in siblings else 0
 
     def compose(self) -> ComposeResult:
         yield self.header
