@@ -10,7 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.widgets import Label
 
+from synk_tui import paths
 from synk_tui.app import SynkApp
 from synk_tui.screens import (
     AgentPickerScreen,
@@ -21,6 +23,7 @@ from synk_tui.screens import (
 )
 from synk_tui.widgets.session_tile import SessionTile
 from synk_tui.widgets.terminal_pane import TerminalPane
+from tests.test_app import type_burst
 from tests.test_app_helpers import make_app, wait_line, wait_ready, wait_until
 
 pytestmark = pytest.mark.timeout(90)
@@ -205,3 +208,22 @@ async def test_new_at_the_session_limit_says_so_at_once(tmp_path: Path) -> None:
         messages = [str(n.message) for n in app._notifications]
         assert "Max sessions reached (2)" in messages
         assert app.mode == "input"
+
+
+async def test_save_dialog_error_clears_on_input_and_ctrl_u_clears_the_field(
+    tmp_path: Path,
+) -> None:
+    app = make_app(tmp_path, 1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app, 1)
+        await pilot.press("ctrl+backslash", "s")
+        await wait_until(pilot, lambda: isinstance(app.screen, SaveNameScreen))
+        error = app.screen.query_one("#save-error", Label)
+        await pilot.press("ctrl+u", "enter")
+        await wait_until(pilot, lambda: "empty" in str(error.render()), what="empty error")
+        await pilot.press("a")
+        await wait_until(pilot, lambda: str(error.render()) == "", what="error cleared")
+        # ctrl+u and a name in one burst: the name is saved
+        type_burst(app, "ctrl+u", *"work", "enter")
+        await wait_until(pilot, lambda: (paths.sessions_dir() / "work.json").exists())
+        assert not app.is_modal_open

@@ -2,13 +2,16 @@
 
 The default (project folder + time) is selected, so typing replaces it and
 Enter alone keeps it. A name that cannot be a file name is refused here,
-with the reason, before anything is written.
+with the reason, before anything is written; the reason goes as soon as the
+name changes. ctrl+u clears the field in typing order, so `ctrl+u name`
+typed in one burst is the name.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -17,6 +20,22 @@ from textual.widgets import Input, Label
 
 from synk_tui.errors import InvalidWorkspaceNameError
 from synk_tui.persistence import validate_name
+
+
+class NameInput(Input):
+    """An Input whose ctrl+u clears the whole field when the key arrives.
+
+    Input's own ctrl+u is a binding, run only once the key has bubbled up:
+    letters typed right behind it were inserted first and then deleted.
+    """
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "ctrl+u":
+            event.stop()
+            event.prevent_default()
+            self.value = ""
+            return
+        await super()._on_key(event)
 
 
 class SaveNameScreen(ModalScreen[str | None]):
@@ -37,7 +56,7 @@ class SaveNameScreen(ModalScreen[str | None]):
             yield Label(self.title_text, id="save-title")
             if self.detail:
                 yield Label(self.detail, id="save-detail")
-            yield Input(value=self.default, select_on_focus=True, id="save-name")
+            yield NameInput(value=self.default, select_on_focus=True, id="save-name")
             yield Label("", id="save-error")
             yield Label("[dim]enter save  esc cancel[/dim]")
 
@@ -45,6 +64,11 @@ class SaveNameScreen(ModalScreen[str | None]):
         name_input = self.query_one(Input)
         name_input.focus()
         name_input.select_all()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """A changed name is a new attempt: the last one's error goes."""
+        event.stop()
+        self.query_one("#save-error", Label).update("")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter: a valid name closes the dialog; a bad one says why and stays."""
