@@ -67,7 +67,7 @@ from synk_tui.status import CostPatterns
 from synk_tui.widgets.command_bar import CommandBar
 from synk_tui.widgets.grid import GRID_APP_ACTIONS, PaneGrid
 from synk_tui.widgets.session_tile import SessionTile
-from synk_tui.widgets.status_bar import StatusBar
+from synk_tui.widgets.status_bar import StatusBar, key_label
 from synk_tui.widgets.terminal_pane import TerminalPane
 from synk_tui.workspace_flow import WorkspaceFlow
 
@@ -149,7 +149,16 @@ class SynkApp(App[None], inherit_bindings=False):
         """Signal handlers and the one shutdown of every session."""
         self.collections = FullCollections(lambda: self.manager.typing)
         """Python's full garbage collections, run in pauses of typing."""
-        self.grid = PaneGrid(id="grid", after_action=self.enter_input_mode)
+        keys = self.config.keys
+        prefix = key_label(keys.prefix)
+        self.grid = PaneGrid(
+            id="grid",
+            after_action=self.enter_input_mode,
+            empty_text=(
+                f"No sessions. {prefix} {key_label(keys.new_session)} opens one, "
+                f"{prefix} {key_label(keys.quit)} quits."
+            ),
+        )
         self.status_bar = StatusBar(self.config.keys, id="status-bar")
         self.sessions = SessionTiles(self)
         """Opens and closes sessions with their tiles; keeps the headers up to date."""

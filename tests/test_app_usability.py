@@ -227,3 +227,23 @@ async def test_save_dialog_error_clears_on_input_and_ctrl_u_clears_the_field(
         type_burst(app, "ctrl+u", *"work", "enter")
         await wait_until(pilot, lambda: (paths.sessions_dir() / "work.json").exists())
         assert not app.is_modal_open
+
+
+async def test_closing_the_last_pane_says_what_to_do_next(tmp_path: Path) -> None:
+    app = make_app(tmp_path, 1)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_ready(pilot, app, 1)
+        await pilot.press(*"exit", "enter")
+        await wait_until(pilot, lambda: app.grid.tiles[0].header.state == "exited")
+        await pilot.press("ctrl+backslash", "x")
+        await wait_until(pilot, lambda: not app.grid.tiles, what="last pane closed")
+        await pilot.pause(0.1)
+        shown = str(app.grid.empty_note.render())
+        assert "No sessions. ctrl+\\ n opens one, ctrl+\\ q quits." in shown
+        assert app.grid.empty_note.display and app.grid.empty_note.region.height > 0
+        assert app.mode == "grid"
+        # and it goes once a session opens again
+        await pilot.press("n", "enter")
+        await wait_ready(pilot, app, 1)
+        await pilot.pause(0.1)
+        assert not app.grid.empty_note.display

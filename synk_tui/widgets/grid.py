@@ -15,10 +15,13 @@ import time
 from collections.abc import Callable
 from typing import ClassVar
 
+from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
+from textual.widgets import Static
 
 from synk_tui.layout import Direction, grid_shape, move
 from synk_tui.widgets.session_tile import SessionTile
@@ -94,11 +97,21 @@ class PaneGrid(Widget, can_focus=True):
     """Session id of the tile zoomed to the whole grid, or None."""
 
     def __init__(
-        self, *, id: str | None = None, after_action: Callable[[], object] | None = None
+        self,
+        *,
+        id: str | None = None,
+        after_action: Callable[[], object] | None = None,
+        empty_text: str = "No sessions.",
     ) -> None:
         super().__init__(id=id)
         self.after_action = after_action
         """Called after a grid action that ends grid mode (zoom); the app returns to input."""
+        self.empty_note = Static(Text(empty_text), id="grid-empty")
+        """Shown where the panes were once the last one closed (what to do next)."""
+        self.empty_note.display = False  # not before the first session opens
+
+    def compose(self) -> ComposeResult:
+        yield self.empty_note
         self._one_typed_at: float | None = None
         """When `1` was typed in grid mode with 10+ panes: a second digit may follow."""
 
@@ -203,6 +216,7 @@ class PaneGrid(Widget, can_focus=True):
         self.styles.grid_size_rows = rows
         visible: list[int] = []
         hidden: list[int] = []
+        self.empty_note.display = not self.tiles
         for tile in self.tiles:
             shown = self.zoomed_id is None or tile.session_id == self.zoomed_id
             tile.display = shown
