@@ -20,6 +20,7 @@ from synk_tui.errors import SynkError
 from synk_tui.layout import pane_size
 from synk_tui.status import parse_cost, session_state
 from synk_tui.widgets.session_tile import SessionTile
+from synk_tui.widgets.status_bar import key_label
 from synk_tui.widgets.terminal_pane import TerminalPane
 
 if TYPE_CHECKING:
@@ -120,7 +121,9 @@ class SessionTiles:
 
     def make_pane(self, session_id: int) -> Widget:
         """The widget that shows a session's screen and takes its keys."""
-        return TerminalPane(self.manager, session_id)
+        keys = self.app.config.keys
+        closes = f"{key_label(keys.prefix)} {key_label(keys.close_session)} closes"
+        return TerminalPane(self.manager, session_id, exit_hint=closes)
 
     def pane_size_for(self, count: int) -> tuple[int, int]:
         """The (cols, rows) a pane gets when the grid holds `count` panes."""

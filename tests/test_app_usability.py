@@ -24,7 +24,7 @@ from synk_tui.screens import (
 from synk_tui.widgets.session_tile import SessionTile
 from synk_tui.widgets.terminal_pane import TerminalPane
 from tests.test_app import type_burst
-from tests.test_app_helpers import make_app, wait_line, wait_ready, wait_until
+from tests.test_app_helpers import drawn, make_app, wait_line, wait_ready, wait_until
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -247,3 +247,16 @@ async def test_closing_the_last_pane_says_what_to_do_next(tmp_path: Path) -> Non
         await wait_ready(pilot, app, 1)
         await pilot.pause(0.1)
         assert not app.grid.empty_note.display
+
+
+async def test_an_exited_pane_says_which_key_closes_it(tmp_path: Path) -> None:
+    app = make_app(tmp_path, 1)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_ready(pilot, app, 1)
+        tile = app.grid.tiles[0]
+        await pilot.press(*"exit 127", "enter")
+        await wait_until(
+            pilot,
+            lambda: "process exited (127) \u00b7 ctrl+\\ x closes" in drawn(tile).splitlines()[-1],
+            what="exit label with its key",
+        )

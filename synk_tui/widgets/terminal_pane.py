@@ -321,15 +321,21 @@ class TerminalPane(Widget, can_focus=True):
         manager: SessionHost,
         session_id: int,
         *,
+        exit_hint: str = "",
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
         disabled: bool = False,
     ) -> None:
-        """A pane for `session_id`, reaching it only through `manager`."""
+        """A pane for `session_id`, reaching it only through `manager`.
+
+        `exit_hint` follows "process exited (N)" once the child ended: the
+        keys that act on a dead pane (such as "ctrl+\\ x closes").
+        """
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.manager = manager
         self.session_id = session_id
+        self.exit_hint = exit_hint
         self._styles: dict[StyleKey, Style] = {}
         self._strips: dict[tuple[tuple[str, StyleKey], ...], Strip] = {}
         self._painted_at = 0.0
@@ -977,7 +983,8 @@ class TerminalPane(Widget, can_focus=True):
         if y == 0 and self.scrollback_offset > 0:
             label = f" scrollback {self.scrollback_offset}/{emulator.scrollback_len} · End: live "
         elif y == self.size.height - 1 and self.exit_code is not None:
-            label = f" process exited ({self.exit_code}) "
+            hint = f"\u00b7 {self.exit_hint} " if self.exit_hint else ""
+            label = f" process exited ({self.exit_code}) {hint}"
         if label and width > 0:
             label = label[-width:]
             label_style = self.get_component_rich_style("terminal-pane--indicator")
