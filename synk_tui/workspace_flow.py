@@ -278,7 +278,12 @@ class WorkspaceFlow:
         if app.mode != "prompt" and not app.is_modal_open:
             app.enter_input_mode()
         total = len(workspace.sessions)
-        title = f"Restored {source.stem!r}"
+        if source.parent == paths.recovery_dir():
+            # An autosave is named after the pid of the synk that died: say when instead.
+            when = workspace.saved_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            title = f"Restored the workspace autosaved {when}"
+        else:
+            title = f"Restored {source.stem!r}"
         if report.problems:
             app.notify(
                 f"{report.restored} of {total} sessions restored from {source}",
@@ -413,11 +418,13 @@ class WorkspaceFlow:
             else:
                 app.request_quit()
 
+        count = len(self.grid.tiles)
+        them, they = ("it", "it comes") if count == 1 else ("them", "they come")
         app.push_screen(
             ConfirmScreen(
                 "Save session for later?",
-                f"Quitting ends {plural(len(self.grid.tiles), 'session')}; "
-                "saved, they come back with grid key o.",
+                f"Quitting ends {plural(count, 'session')}. "
+                f"Save {them} and {they} back with grid key o.",
                 yes="y save",
                 no="n quit without saving",
             ),

@@ -138,6 +138,8 @@ async def test_quit_question_y_asks_a_name_saves_and_quits(tmp_path: Path) -> No
         await pilot.press("ctrl+backslash", "q")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert "Save session for later?" in str(app.screen.query_one("#question", Label).render())
+        detail = str(app.screen.query_one("#detail", Label).render())
+        assert detail == "Quitting ends 2 sessions. Save them and they come back with grid key o."
         await pilot.press("y")
         await wait_until(pilot, lambda: isinstance(app.screen, SaveNameScreen))
         await pilot.press("enter")  # keep the default name
@@ -353,6 +355,9 @@ async def test_recovery_question_after_a_crash(tmp_path: Path, answer: str) -> N
         if answer == "y":
             await wait_ready(pilot, app, 2)
             await wait_until(pilot, lambda: notified(app, "Restored"), what="restored")
+            # named by when it was saved, not by the dead process's pid
+            assert notified(app, "Restored the workspace autosaved 20")
+            assert not notified(app, f"Restored '{stale.stem}'")
             assert [cwd_of(app, n) for n in (1, 2)] == [str(d) for d in dirs]
             assert app.grid.selected_tile is app.grid.tiles[1]
             await wait_until(pilot, lambda: not stale.exists(), what="stale autosave removed")
