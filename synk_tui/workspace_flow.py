@@ -380,6 +380,7 @@ class WorkspaceFlow:
                 yes="y restore",
                 no="n start fresh",
                 cancel="esc start fresh, ask again next time",
+                guarded=True,
             ),
             answered,
         )

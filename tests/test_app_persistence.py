@@ -27,6 +27,7 @@ from synk_tui.config import Config
 from synk_tui.ipc import invoke
 from synk_tui.persistence import GridLayout, SavedSession, Workspace, load_workspace
 from synk_tui.screens import ConfirmScreen, RestoreListScreen, SaveNameScreen
+from synk_tui.screens.confirm import GUARD_SECONDS
 from synk_tui.widgets.message_pane import MessagePane
 from synk_tui.widgets.terminal_pane import TerminalPane
 from tests.test_app_helpers import (
@@ -351,6 +352,7 @@ async def test_recovery_question_after_a_crash(tmp_path: Path, answer: str) -> N
         assert "did not exit cleanly" in question
         assert "2 sessions" in str(app.screen.query_one("#detail", Label).render())
         assert app.grid.tiles == []  # nothing opened behind the question
+        await pilot.pause(GUARD_SECONDS + 0.1)  # keys answer once it has been seen
         await pilot.press(answer)
         if answer == "y":
             await wait_ready(pilot, app, 2)
@@ -440,3 +442,24 @@ async def test_wire_commands_see_and_fill_the_grid(tmp_path: Path) -> None:
         assert not {t.session_id for t in app.grid.tiles} & old
         zoomed = app.grid.tile(app.grid.zoomed_id or 0)
         assert zoomed is not None and zoomed.number == 2
+
+
+async def test_keys_typed_before_the_recovery_question_answer_nothing(tmp_path: Path) -> None:
+    dirs = [tmp_path / "one", tmp_path / "two"]
+    for directory in dirs:
+        directory.mkdir()
+    stale = crashed_autosave(tmp_path, dirs)
+    app = make_app(tmp_path, 1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        # typed the moment synk starts, meant for a shell: not an answer
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y", *"es")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, ConfirmScreen) and app.grid.tiles == []
+        note = str(app.screen.query_one("#guard-note", Label).render())
+        assert "ignored" in note
+        await pilot.pause(GUARD_SECONDS)
+        await pilot.press("n")  # a deliberate answer, once it has been seen
+        await wait_ready(pilot, app, 1)
+        assert not stale.exists()

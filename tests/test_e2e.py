@@ -245,11 +245,12 @@ def test_type_broadcast_zoom_quit_and_nothing_is_left(
         "one zoomed pane",
     )
     assert "typed-in-2" in "\n".join(synk.screen())
-    synk.keys("z")
+    synk.wait_for(lambda lines: "INPUT" in lines[-1], "zoom ends grid mode")
+    synk.keys("C-\\", "z")
     synk.wait_for(lambda lines: sum(line.count("terminal") for line in lines) == 4, "grid back")
 
-    # quit (still in grid mode), not saving: synk ends, and so does every process it started
-    synk.keys("q")
+    # quit, not saving: synk ends, and so does every process it started
+    synk.keys("C-\\", "q")
     synk.wait_for(lambda lines: "Save session for later?" in "\n".join(lines), "quit question")
     synk.keys("n")
     poll(lambda: synk.exit_status() is not None, what="synk exited")
