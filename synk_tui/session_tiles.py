@@ -83,7 +83,9 @@ class SessionTiles:
     ) -> SessionTile:
         """`open_session` that raises: restore turns a failure into a message pane."""
         count = expected if expected is not None else len(self.grid.tiles) + 1
-        cols, rows = self.pane_size_for(max(count, len(self.grid.tiles) + 1))
+        cols, rows = self.pane_size_for(
+            max(count, len(self.grid.tiles) + 1), index=len(self.grid.tiles)
+        )
         created = await self.manager.create(
             agent_type=agent_type,
             project_path=project_path or str(self.app.options.project_dir),
@@ -125,12 +127,12 @@ class SessionTiles:
         closes = f"{key_label(keys.prefix)} {key_label(keys.close_session)} closes"
         return TerminalPane(self.manager, session_id, exit_hint=closes)
 
-    def pane_size_for(self, count: int) -> tuple[int, int]:
-        """The (cols, rows) a pane gets when the grid holds `count` panes."""
+    def pane_size_for(self, count: int, index: int = 0) -> tuple[int, int]:
+        """The (cols, rows) pane `index` gets when the grid holds `count` panes."""
         width, height = self.app.size
         if width <= 0 or height <= 0:
             width, height = 80, 24
-        return pane_size(width, height - 1, count)
+        return pane_size(width, height - 1, count, index=index)
 
     async def close_session(self, session_id: int) -> None:
         """Destroy a session and remove its tile."""

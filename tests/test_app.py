@@ -51,9 +51,10 @@ def notifications(app: SynkApp) -> list[str]:
 
 
 def columns_rows(app: SynkApp) -> tuple[int, int]:
-    """(columns, rows) the tiles really occupy on screen."""
+    """(most panes in a row, rows) the tiles really occupy on screen."""
     regions = [t.region for t in app.grid.tiles if t.display]
-    return (len({r.x for r in regions}), len({r.y for r in regions}))
+    ys = [r.y for r in regions]
+    return (max(ys.count(y) for y in ys), len(set(ys)))
 
 
 def pty_matches_pane(app: SynkApp) -> bool:

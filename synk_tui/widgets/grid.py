@@ -1,7 +1,8 @@
 """The reflowing grid of session tiles, and the keys of grid mode.
 
 Tiles are kept in pane-index order and laid out by `layout.grid_shape`
-(1x1 ... 4x3); the grid owns the selection, the marks, the zoom and the
+(1x1 ... 4x3), a partly filled last row's panes sharing its width
+(`layout.tiled`); the grid owns the selection, the marks, the zoom and the
 pane numbers: a tile's number is its position, 1..N in grid order, so
 after a close the panes renumber and the number a header shows is always
 the key that picks it (10-12 by two digits typed within `DIGIT_SECONDS`). When it
@@ -23,7 +24,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
-from synk_tui.layout import Direction, grid_shape, move
+from synk_tui.layout import Direction, grid_shape, move, tiled
 from synk_tui.widgets.session_tile import SessionTile
 
 GRID_APP_ACTIONS = frozenset(
@@ -210,15 +211,23 @@ class PaneGrid(Widget, can_focus=True):
             tile.header.number = position
 
     def reflow(self) -> None:
-        """Set the grid size from the tile count and zoom, and say what is visible."""
-        columns, rows = self.shape
-        self.styles.grid_size_columns = columns
+        """Set the grid size from the tile count and zoom, and say what is visible.
+
+        The panes of a partly filled last row share its whole width
+        (`layout.tiled`): the grid is cut into finer columns and each tile
+        spans its share.
+        """
+        tiles = self.tiles
+        _, rows = self.shape
+        units, spans = (1, (1,) * len(tiles)) if self.zoomed_id is not None else tiled(len(tiles))
+        self.styles.grid_size_columns = units
         self.styles.grid_size_rows = rows
         visible: list[int] = []
         hidden: list[int] = []
-        self.empty_note.display = not self.tiles
-        for tile in self.tiles:
+        self.empty_note.display = not tiles
+        for tile, span in zip(tiles, spans, strict=True):
             shown = self.zoomed_id is None or tile.session_id == self.zoomed_id
+            tile.styles.column_span = span
             tile.display = shown
             (visible if shown else hidden).append(tile.session_id)
         self.post_message(self.Reflowed(tuple(visible), tuple(hidden)))
