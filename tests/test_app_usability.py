@@ -7,6 +7,7 @@ the messages shown where a user would otherwise be left guessing.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -260,3 +261,32 @@ async def test_an_exited_pane_says_which_key_closes_it(tmp_path: Path) -> None:
             lambda: "process exited (127) \u00b7 ctrl+\\ x closes" in drawn(tile).splitlines()[-1],
             what="exit label with its key",
         )
+
+
+async def test_status_bar_keeps_mode_and_help_and_drops_pool_counts_first(
+    tmp_path: Path,
+) -> None:
+    app = make_app(tmp_path, 2)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot, app, 2)
+        bar = app.status_bar
+        await pilot.press("ctrl+backslash", "space")
+        await pilot.pause()
+        app.grid.toggle_zoom()  # ZOOM and a mark shown, in grid mode
+        await pilot.pause()
+        line = bar.render().plain
+        assert line.startswith(" GRID ") and "? help" in line
+        assert "ZOOM" in line and "1 marked" in line
+        assert "pool" not in line  # the counts go before any hint
+        assert "\u2192 move" in line  # the most useful hint stays longest
+        await pilot.resize_terminal(40, 10)
+        await wait_until(pilot, lambda: bar.size.width == 40)
+        line = bar.render().plain
+        assert line.startswith(" GRID ") and "? help" in line and "pool" not in line
+        await pilot.press("escape")
+        await pilot.resize_terminal(160, 30)
+        await wait_until(pilot, lambda: bar.size.width == 160)
+        await pilot.pause()
+        line = bar.render().plain
+        assert line.startswith(" INPUT ") and "ctrl+\\ ? help" in line
+        assert re.search(r"pool \d+/\d+$", line)
