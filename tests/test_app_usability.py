@@ -7,11 +7,12 @@ the messages shown where a user would otherwise be left guessing.
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
 import pytest
-from textual.widgets import Label
+from textual.widgets import Label, Static
 
 from synk_tui import paths
 from synk_tui.app import SynkApp
@@ -290,3 +291,39 @@ async def test_status_bar_keeps_mode_and_help_and_drops_pool_counts_first(
         line = bar.render().plain
         assert line.startswith(" INPUT ") and "ctrl+\\ ? help" in line
         assert re.search(r"pool \d+/\d+$", line)
+
+
+async def test_help_lists_scrollback_selection_ranges_header_states_and_config(
+    tmp_path: Path,
+) -> None:
+    app = make_app(tmp_path, 1)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await wait_ready(pilot, app, 1)
+        await pilot.press("ctrl+backslash", "question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause()
+        shown = help_text(app)
+        for needed in (
+            "shift+pgup",
+            "drag",
+            "copied",
+            "@1-3",
+            "starting",
+            "busy",
+            "idle",
+            "exited N",
+            str(paths.config_file()),
+        ):
+            assert needed in shown, needed
+
+
+def help_text(app: SynkApp) -> str:
+    """The help screen's text as drawn, one string."""
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(width=200, record=True, file=io.StringIO())
+    for static in app.screen.query(Static):
+        content = static.content
+        console.print(Text.from_markup(content) if isinstance(content, str) else content)
+    return console.export_text()
