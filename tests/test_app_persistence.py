@@ -463,3 +463,19 @@ async def test_keys_typed_before_the_recovery_question_answer_nothing(tmp_path: 
         await pilot.press("n")  # a deliberate answer, once it has been seen
         await wait_ready(pilot, app, 1)
         assert not stale.exists()
+
+
+async def test_the_recovery_question_fits_a_40x10_terminal(tmp_path: Path) -> None:
+    dirs = [tmp_path / "one", tmp_path / "two"]
+    for directory in dirs:
+        directory.mkdir()
+    crashed_autosave(tmp_path, dirs)
+    app = make_app(tmp_path, 1)
+    async with app.run_test(size=(40, 10)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.pause(0.1)
+        dialog = app.screen.query_one("#dialog")
+        assert app.screen.region.contains_region(dialog.region)
+        assert dialog.virtual_size.height <= dialog.container_size.height  # nothing scrolled off
+        for label in dialog.query(Label):
+            assert dialog.region.contains_region(label.region), label.id

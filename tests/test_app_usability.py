@@ -327,3 +327,16 @@ def help_text(app: SynkApp) -> str:
         content = static.content
         console.print(Text.from_markup(content) if isinstance(content, str) else content)
     return console.export_text()
+
+
+async def test_help_fits_80x24_with_its_close_hint_on_screen(tmp_path: Path) -> None:
+    app = make_app(tmp_path, 1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot, app, 1)
+        await pilot.press("ctrl+backslash", "question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause(0.1)
+        dialog = app.screen.query_one("#dialog")
+        close = app.screen.query_one("#help-close")
+        assert app.screen.region.contains_region(dialog.region)
+        assert close.region.height == 1 and dialog.region.contains_region(close.region)
