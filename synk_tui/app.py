@@ -74,6 +74,9 @@ from synk_tui.workspace_flow import WorkspaceFlow
 TICK_SECONDS = 0.5
 """How often busy/idle and the cost are re-read (they change on a human scale)."""
 
+RESIZE_REDRAW_SECONDS = 0.5
+"""Output this soon after synk resized a pane is the child's redraw for it, not activity."""
+
 _BINDING_IDS: dict[str, str] = {
     "prefix": "synk.prefix",
     "broadcast": "grid.broadcast",
@@ -452,11 +455,20 @@ class SynkApp(App[None], inherit_bindings=False):
     # ---- core events -------------------------------------------------------
 
     def on_session_output(self, event: SessionOutput) -> None:
-        """Output means busy; the header turns idle once it has been quiet a while."""
+        """Output means busy; the header turns idle once it has been quiet a while.
+
+        Output right after synk resized the pane (a reflow, a zoom, the outer
+        terminal resized) is the child redrawing for synk: not activity.
+        """
         tile = self.grid.tile(event.session_id)
-        if tile is not None:
-            tile.last_output_at = time.monotonic()
-            self.sessions.update_tile(tile)
+        if tile is None:
+            return
+        now = time.monotonic()
+        resized_at = tile.body.resized_at if isinstance(tile.body, TerminalPane) else None
+        if resized_at is not None and now - resized_at < RESIZE_REDRAW_SECONDS:
+            return
+        tile.last_output_at = now
+        self.sessions.update_tile(tile)
 
     def on_screen_updated(self, event: ScreenUpdated) -> None:
         """Hand the update to the session's pane; cost is re-read on the next tick."""

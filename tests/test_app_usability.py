@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 from pathlib import Path
 
 import pytest
 from textual.widgets import Label, Static
 
 from synk_tui import paths
-from synk_tui.app import SynkApp
+from synk_tui.app import RESIZE_REDRAW_SECONDS, SynkApp
 from synk_tui.screens import (
     AgentPickerScreen,
     ConfirmScreen,
@@ -26,7 +27,7 @@ from synk_tui.screens import (
 from synk_tui.widgets.session_tile import SessionTile
 from synk_tui.widgets.terminal_pane import TerminalPane
 from tests.test_app import type_burst
-from tests.test_app_helpers import drawn, make_app, wait_line, wait_ready, wait_until
+from tests.test_app_helpers import drawn, lines, make_app, wait_line, wait_ready, wait_until
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -340,3 +341,25 @@ async def test_help_fits_80x24_with_its_close_hint_on_screen(tmp_path: Path) -> 
         close = app.screen.query_one("#help-close")
         assert app.screen.region.contains_region(dialog.region)
         assert close.region.height == 1 and dialog.region.contains_region(close.region)
+
+
+async def test_a_redraw_after_synk_resized_the_pane_is_not_activity(tmp_path: Path) -> None:
+    app = make_app(tmp_path, 2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app, 2)
+        first, second = app.grid.tiles
+        program = (
+            "import signal, time; "
+            "signal.signal(signal.SIGWINCH, lambda *_: print('winched', flush=True)); "
+            "time.sleep(60)"
+        )
+        app.manager.write(first.session_id, f'{sys.executable} -c "{program}"\r')
+        await wait_until(pilot, lambda: first.header.state == "idle", what="idle")
+        await pilot.resize_terminal(100, 30)
+        await wait_until(pilot, lambda: "winched" in "\n".join(lines(app, first)))
+        await pilot.pause(0.1)
+        assert first.header.state == "idle" and second.header.state == "idle"
+        # output of its own, once the redraw window has passed, is activity
+        await pilot.pause(RESIZE_REDRAW_SECONDS)
+        await pilot.press("ctrl+c")
+        await wait_until(pilot, lambda: first.header.state == "busy", what="busy on real output")

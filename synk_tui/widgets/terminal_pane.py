@@ -336,6 +336,9 @@ class TerminalPane(Widget, can_focus=True):
         self.manager = manager
         self.session_id = session_id
         self.exit_hint = exit_hint
+        self.resized_at: float | None = None
+        """monotonic time synk last resized the PTY: the child's redraw after it
+        (SIGWINCH) is synk's doing, not the session's activity."""
         self._styles: dict[StyleKey, Style] = {}
         self._strips: dict[tuple[tuple[str, StyleKey], ...], Strip] = {}
         self._painted_at = 0.0
@@ -468,6 +471,7 @@ class TerminalPane(Widget, can_focus=True):
         except SynkError:
             return
         self._size_sent = (width, height)
+        self.resized_at = time.monotonic()
 
     # -- scrollback --------------------------------------------------------------
 
