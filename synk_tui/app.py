@@ -57,6 +57,7 @@ from synk_tui.events import (
 )
 from synk_tui.garbage import FullCollections
 from synk_tui.lifecycle import Lifecycle
+from synk_tui.outer_keys import OuterKeys
 from synk_tui.pool import PoolConfig, ProcessPool
 from synk_tui.prompt_dispatch import PromptDispatch
 from synk_tui.prompting import PromptHistory
@@ -174,6 +175,15 @@ class SynkApp(App[None], inherit_bindings=False):
         )
         self.workspace = WorkspaceFlow(self)
         """Save, restore, autosave, crash recovery and the quit question."""
+        self.outer_keys = OuterKeys(self._write_to_terminal, self)
+        """modifyOtherKeys for terminals without the kitty keyboard protocol (tmux)."""
+
+    def _write_to_terminal(self, data: str) -> None:
+        """Write straight to the outer terminal (queries and modes of its keyboard)."""
+        driver = self._driver
+        if driver is not None and not self.is_headless:
+            driver.write(data)
+            driver.flush()
 
     @property
     def hangup(self) -> bool:
@@ -208,6 +218,7 @@ class SynkApp(App[None], inherit_bindings=False):
         for warning in (*self.config.warnings, *self.cost_patterns.warnings):
             self.notify(warning, title="config.toml", severity="warning", timeout=10)
         await self.manager.start()
+        self.outer_keys.start()
         self.set_interval(TICK_SECONDS, self.sessions.refresh_states)
         self.workspace.start()
         # Everything built so far (Textual, the widgets, the first sessions)
@@ -217,6 +228,8 @@ class SynkApp(App[None], inherit_bindings=False):
 
     async def on_unmount(self) -> None:
         """Whatever the way out, no child process outlives the app."""
+        if not self.hangup:
+            self.outer_keys.stop()
         self.collections.stop()
         await self.lifecycle.shutdown()
 
