@@ -166,6 +166,7 @@ async def test_opening_the_command_bar_resizes_no_pane(tmp_path: Path) -> None:
             await wait_until(pilot, lambda: app.command_bar.input.region.height == 1)
             await pilot.pause(0.2)
             assert app.command_bar.region.y == 39  # the status bar's row
+            assert str(app.command_bar.mode_label.render()).strip() == "PROMPT"  # mode shown
             assert sizes() == before and pty_sizes() == ptys
             await pilot.press("escape")
             await wait_until(pilot, lambda: app.status_bar.region.height == 1)

@@ -149,10 +149,13 @@ class CommandBar(Horizontal):
         self.return_to: Widget | None = None
         self.last_return_to: Widget | None = None
         """Where keys of a burst typed after Enter/Esc are passed on to."""
+        self.mode_label = Label(" PROMPT ", id="command-mode")
+        """The mode, as the status bar shows it: the bar takes the status bar's row."""
         self.targets_label = Label("", id="command-targets")
         self.input = PromptInput(placeholder="prompt (@2,5 or @all to pick panes)")
 
     def compose(self) -> ComposeResult:
+        yield self.mode_label
         yield self.targets_label
         yield self.input
 
