@@ -25,7 +25,11 @@ as markup and never with a control character.
 
 Two modes: in input mode every key goes to the focused pane except the
 prefix key (default ctrl+backslash, a priority binding); the prefix enters
-grid mode, where the grid's own bindings drive synk.
+grid mode, where the grid's own bindings drive synk. Like tmux's prefix,
+grid mode lasts for one action: an action key (close, new, zoom, save,
+restore, prompt, help, quit) does its action and returns to input mode on
+the selected pane, whatever the dialog's answer; only moving and marking
+stay in grid mode.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from typing import ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Vertical
 from textual.events import DescendantFocus
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
@@ -46,7 +51,7 @@ from synk_tui import paths
 from synk_tui.agents import available_agents
 from synk_tui.cli import LaunchOptions
 from synk_tui.config import Config, KeySettings
-from synk_tui.errors import SynkError
+from synk_tui.errors import MaxSessionsError, SynkError
 from synk_tui.events import (
     AppError,
     PoolStatus,
@@ -58,6 +63,7 @@ from synk_tui.events import (
 )
 from synk_tui.garbage import FullCollections
 from synk_tui.lifecycle import Lifecycle
+from synk_tui.outer_keys import OuterKeys
 from synk_tui.pool import PoolConfig, ProcessPool
 from synk_tui.prompt_dispatch import PromptDispatch
 from synk_tui.prompting import PromptHistory
@@ -69,7 +75,7 @@ from synk_tui.status import CostPatterns
 from synk_tui.widgets.command_bar import CommandBar
 from synk_tui.widgets.grid import GRID_APP_ACTIONS, PaneGrid
 from synk_tui.widgets.session_tile import SessionTile
-from synk_tui.widgets.status_bar import StatusBar
+from synk_tui.widgets.status_bar import StatusBar, key_label
 from synk_tui.widgets.terminal_pane import TerminalPane
 from synk_tui.workspace_flow import WorkspaceFlow
 
@@ -78,6 +84,9 @@ NOTIFY_LIMIT = 1000
 
 TICK_SECONDS = 0.5
 """How often busy/idle and the cost are re-read (they change on a human scale)."""
+
+RESIZE_REDRAW_SECONDS = 0.5
+"""Output this soon after synk resized a pane is the child's redraw for it, not activity."""
 
 _BINDING_IDS: dict[str, str] = {
     "prefix": "synk.prefix",
@@ -154,7 +163,16 @@ class SynkApp(App[None], inherit_bindings=False):
         """Signal handlers and the one shutdown of every session."""
         self.collections = FullCollections(lambda: self.manager.typing)
         """Python's full garbage collections, run in pauses of typing."""
-        self.grid = PaneGrid(id="grid")
+        keys = self.config.keys
+        prefix = key_label(keys.prefix)
+        self.grid = PaneGrid(
+            id="grid",
+            after_action=self.enter_input_mode,
+            empty_text=(
+                f"No sessions. {prefix} {key_label(keys.new_session)} opens one, "
+                f"{prefix} {key_label(keys.quit)} quits."
+            ),
+        )
         self.status_bar = StatusBar(self.config.keys, id="status-bar")
         self.sessions = SessionTiles(self)
         """Opens and closes sessions with their tiles; keeps the headers up to date."""
@@ -169,6 +187,15 @@ class SynkApp(App[None], inherit_bindings=False):
         """Save, restore, autosave, crash recovery and the quit question."""
         self._clipboard_refused: set[int] = set()
         """Sessions whose program was told once that its clipboard write was blocked."""
+        self.outer_keys = OuterKeys(self._write_to_terminal, self)
+        """modifyOtherKeys for terminals without the kitty keyboard protocol (tmux)."""
+
+    def _write_to_terminal(self, data: str) -> None:
+        """Write straight to the outer terminal (queries and modes of its keyboard)."""
+        driver = self._driver
+        if driver is not None and not self.is_headless:
+            driver.write(data)
+            driver.flush()
 
     @property
     def hangup(self) -> bool:
@@ -183,10 +210,16 @@ class SynkApp(App[None], inherit_bindings=False):
     # ---- life cycle --------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        """The grid fills the screen; the command bar (hidden until opened) and status below."""
+        """The grid fills the screen; below it one line, the status bar's.
+
+        The command bar, when open, takes that line (it comes first in a
+        one-row box, pushing the status bar out of view): opening or closing
+        it resizes no pane, so no child gets a SIGWINCH for it.
+        """
         yield self.grid
-        yield self.command_bar
-        yield self.status_bar
+        with Vertical(id="bottom-line"):
+            yield self.command_bar
+            yield self.status_bar
 
     async def on_mount(self) -> None:
         """Install signal handlers, start the manager, open the first sessions."""
@@ -197,6 +230,7 @@ class SynkApp(App[None], inherit_bindings=False):
         for warning in (*self.config.warnings, *self.cost_patterns.warnings):
             self.notify(warning, title="config.toml", severity="warning", timeout=10)
         await self.manager.start()
+        self.outer_keys.start()
         self.set_interval(TICK_SECONDS, self.sessions.refresh_states)
         self.workspace.start()
         # Everything built so far (Textual, the widgets, the first sessions)
@@ -206,6 +240,8 @@ class SynkApp(App[None], inherit_bindings=False):
 
     async def on_unmount(self) -> None:
         """Whatever the way out, no child process outlives the app."""
+        if not self.hangup:
+            self.outer_keys.stop()
         self.collections.stop()
         await self.lifecycle.shutdown()
 
@@ -344,7 +380,17 @@ class SynkApp(App[None], inherit_bindings=False):
         self.enter_input_mode()
 
     def action_new_session(self) -> None:
-        """Pick an agent (unavailable ones show why), then open a session."""
+        """Pick an agent (unavailable ones show why), then open a session.
+
+        At the session limit it says so at once, before any picking.
+        """
+        limit = self.pool.config.max_active
+        if len(self.manager.list()) >= limit:
+            self.notify(
+                MaxSessionsError(limit).message, title="Cannot open a session", severity="error"
+            )
+            self.enter_input_mode()
+            return
 
         async def picked(agent_type: str | None) -> None:
             if agent_type is not None:
@@ -352,7 +398,7 @@ class SynkApp(App[None], inherit_bindings=False):
                 if tile is not None:
                     self.enter_input_mode(tile)
                     return
-            self.enter_grid_mode()
+            self.enter_input_mode()
 
         self.push_screen(AgentPickerScreen(available_agents(self.config.agents)), picked)
 
@@ -367,13 +413,14 @@ class SynkApp(App[None], inherit_bindings=False):
         except SynkError:
             running = False
         if not running:
-            self.run_worker(self.sessions.close_session(session_id))
+            self.run_worker(self.close_and_type(session_id))
             return
 
         async def answered(answer: bool | None) -> None:
             if answer:
-                await self.sessions.close_session(session_id)
-            self.enter_grid_mode()
+                await self.close_and_type(session_id)
+            else:
+                self.enter_input_mode()
 
         self.push_screen(
             ConfirmScreen(
@@ -382,6 +429,12 @@ class SynkApp(App[None], inherit_bindings=False):
             ),
             answered,
         )
+
+    async def close_and_type(self, session_id: int) -> None:
+        """Close a session, then input mode on the pane selected after it."""
+        await self.sessions.close_session(session_id)
+        if not self.is_modal_open:
+            self.enter_input_mode()
 
     def action_command_bar(self) -> None:
         """Open the prompt line for the marked panes, else the selected one."""
@@ -393,7 +446,7 @@ class SynkApp(App[None], inherit_bindings=False):
 
     def action_help(self) -> None:
         """Show every key."""
-        self.push_screen(HelpScreen(self.config.keys), lambda _: self.enter_grid_mode())
+        self.push_screen(HelpScreen(self.config.keys), lambda _: self.enter_input_mode())
 
     def action_save_workspace(self) -> None:
         """Grid key `s`: ask for a name (prefilled), then save the workspace."""
@@ -449,11 +502,20 @@ class SynkApp(App[None], inherit_bindings=False):
     # ---- core events -------------------------------------------------------
 
     def on_session_output(self, event: SessionOutput) -> None:
-        """Output means busy; the header turns idle once it has been quiet a while."""
+        """Output means busy; the header turns idle once it has been quiet a while.
+
+        Output right after synk resized the pane (a reflow, a zoom, the outer
+        terminal resized) is the child redrawing for synk: not activity.
+        """
         tile = self.grid.tile(event.session_id)
-        if tile is not None:
-            tile.last_output_at = time.monotonic()
-            self.sessions.update_tile(tile)
+        if tile is None:
+            return
+        now = time.monotonic()
+        resized_at = tile.body.resized_at if isinstance(tile.body, TerminalPane) else None
+        if resized_at is not None and now - resized_at < RESIZE_REDRAW_SECONDS:
+            return
+        tile.last_output_at = now
+        self.sessions.update_tile(tile)
 
     def on_screen_updated(self, event: ScreenUpdated) -> None:
         """Hand the update to the session's pane; cost is re-read on the next tick."""

@@ -2,11 +2,11 @@
 
 Parsing imports nothing heavy, so `synk --help`, `synk --version` and a bad
 argument answer at once; Textual is imported only when the app really runs.
-Bad arguments give one clear line and exit status 2, never a traceback.
-Whatever the command prints that came from outside (arguments quoted back,
-saved file names, their errors, paths) goes through `safe_text`, so it never
-reaches the terminal as a control sequence, and a name with a tab cannot
-add a column to `--list-saved`.
+Bad arguments give one clear line on stderr and exit status 2, never a
+traceback (`synk --help` has the usage). Whatever the command prints that
+came from outside (arguments quoted back, saved file names, their errors,
+paths) goes through `safe_text`, so it never reaches the terminal as a
+control sequence, and a name with a tab cannot add a column to `--list-saved`.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import NoReturn
 
 from synk_tui import __version__
-from synk_tui.agents import AGENT_TYPES, BADGES, check_agent, normalize_agent_type
+from synk_tui.agents import BADGES, check_agent, normalize_agent_type
 from synk_tui.config import Config, load_config
 from synk_tui.errors import InvalidArgumentError, PersistenceError
-from synk_tui.sanitize import safe_lines, safe_text
+from synk_tui.sanitize import safe_text
 
 EXIT_USAGE = 2
 """What a bad command line exits with (argparse's convention)."""
@@ -47,17 +47,21 @@ class LaunchOptions:
     list_saved: bool = False
 
 
+AGENT_NAMES = ", ".join(BADGES.values())
+"""The agent names --help lists and a bad -a names: one list (the short names)."""
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, but errors name the program and exit 2 with no traceback."""
+    """argparse, but an error is one line naming the program, exit 2, no traceback."""
 
     def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"synk: error: {safe_lines(message)}\n")
+        self.exit(
+            EXIT_USAGE, f"synk: error: {safe_text(message, MESSAGE_LIMIT)} (see synk --help)\n"
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The `synk` argument parser (also used for `--help`)."""
-    agents = ", ".join(sorted({*BADGES.values(), *AGENT_TYPES}))
     parser = _Parser(
         prog="synk",
         description=(
@@ -85,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--agent",
         default="terminal",
         metavar="AGENT",
-        help=f"what each session runs: {agents} (default: terminal)",
+        help=f"what each session runs: {AGENT_NAMES} (default: terminal)",
     )
     parser.add_argument(
         "--restore",
@@ -132,8 +136,8 @@ def parse_args(argv: Sequence[str] | None = None, config: Config | None = None) 
         parser.error(f"PROJECT_DIR {namespace.project_dir!r} cannot be entered")
     try:
         agent_type = normalize_agent_type(namespace.agent)
-    except InvalidArgumentError as error:
-        parser.error(f"-a/--agent: {error.message}")
+    except InvalidArgumentError:
+        parser.error(f"-a/--agent: unknown agent {namespace.agent!r} (one of: {AGENT_NAMES})")
     availability = check_agent(agent_type, (config or Config()).agents)
     if not availability.available:
         parser.error(
@@ -168,10 +172,17 @@ def _restore_failed(error: PersistenceError) -> NoReturn:
 
 
 def print_saved() -> int:
-    """`--list-saved`: one line per workspace for scripts; unreadable files on stderr."""
-    from synk_tui import persistence
+    """`--list-saved`: one line per workspace for scripts; unreadable files on stderr.
 
-    for entry in persistence.list_saved():
+    With nothing saved, stdout stays empty (scripts see no workspaces) and
+    stderr says so, with where synk looked.
+    """
+    from synk_tui import paths, persistence
+
+    entries = persistence.list_saved()
+    if not entries:
+        print(f"synk: no saved workspaces in {paths.sessions_dir()}", file=sys.stderr)
+    for entry in entries:
         workspace = entry.workspace
         if workspace is None:
             problem = entry.error.message if entry.error else "cannot be read"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from synk_tui import paths
+from synk_tui.key_names import is_key_name
 
 
 @dataclass
@@ -148,6 +149,7 @@ def parse_config(data: dict[str, Any], source: str = "config.toml") -> Config:
                 config.warnings.append(
                     f"{source}: {section_name}.{key}: {error}; using the default"
                 )
+    _check_key_names(config, source)
     if config.persistence.autosave_interval <= 0:
         default = PersistenceSettings().autosave_interval
         config.warnings.append(
@@ -155,6 +157,20 @@ def parse_config(data: dict[str, Any], source: str = "config.toml") -> Config:
         )
         config.persistence.autosave_interval = default
     return config
+
+
+def _check_key_names(config: Config, source: str) -> None:
+    """A `[keys]` value no key can produce is a warning naming it; the default is used."""
+    defaults = KeySettings()
+    for item in dataclasses.fields(KeySettings):
+        value = getattr(config.keys, item.name)
+        if not is_key_name(value):
+            default = getattr(defaults, item.name)
+            config.warnings.append(
+                f"{source}: keys.{item.name} = {value!r} is not a key name "
+                f"(like z, f2, ctrl+b, slash); using {default!r}"
+            )
+            setattr(config.keys, item.name, default)
 
 
 def load_config(path: Path | None = None) -> Config:

@@ -15,6 +15,7 @@ that are a single byte (see docs NOTES §3). With the kitty keyboard protocol
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -23,7 +24,7 @@ from typing import Final, Literal
 from textual import events
 from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 from textual._xterm_parser import XTermParser
-from textual.keys import KEY_TO_UNICODE_NAME, REPLACED_KEYS
+from textual.keys import KEY_TO_UNICODE_NAME, REPLACED_KEYS, Keys
 
 from synk_tui.paste import BRACKETED_PASTE_END, BRACKETED_PASTE_START, encode_paste
 
@@ -33,7 +34,9 @@ __all__ = [
     "KITTY_DISAMBIGUATE",
     "KITTY_REPORT_ALL_KEYS",
     "KITTY_REPORT_TEXT",
+    "TERMINAL_REPLIES",
     "MouseAction",
+    "TerminalReplies",
     "encode_focus",
     "encode_key",
     "encode_mouse",
@@ -418,21 +421,63 @@ def _with_alt(key_events: Iterable[events.Key]) -> Iterator[events.Key]:
             yield events.Key(f"alt+{event.key}", None)
 
 
-def keep_alt_in_legacy_input() -> None:
-    """Make Textual's input parser report `ESC x` from the outer terminal as alt+x.
+class TerminalReplies:
+    """What the outer terminal answered to synk's keyboard queries (see outer_keys.py).
 
-    A terminal without the kitty keyboard protocol sends alt+key (meta) as
-    ESC followed by the key. Textual's parser (8.x) drops the alt when the key
-    is not a single letter or digit: ESC CR arrives as plain enter (so
-    shift+enter mapped to ESC CR, which Claude Code's /terminal-setup installs,
-    would submit the prompt), ESC . (readline's yank-last-arg) as `.`, ESC
-    ctrl+x as ctrl+x, ESC space as space. And it turns a few into macOS
-    conveniences: ESC b/f into ctrl+left/right, ESC DEL into ctrl+w, ESC 1
-    into `¡`. A pane must hand the child the key that was typed, so every
-    `ESC x` becomes alt+x here, which `encode_key` turns back into ESC x (or
-    the kitty form the child asked for). Idempotent; it patches the class,
-    so it must run before the app's driver starts its parser (importing the
-    terminal pane does it).
+    Set by the input parser (the driver's input thread), read by the app:
+    plain attributes, each written once.
+    """
+
+    def __init__(self) -> None:
+        self.kitty_flags: int | None = None
+        """The flags of a `CSI ? flags u` reply: the terminal speaks the kitty protocol."""
+        self.answered = False
+        """A DA1 reply arrived: every reply asked for before it has arrived too."""
+
+    def reset(self) -> None:
+        """Forget earlier answers (a new query is about to be sent)."""
+        self.kitty_flags = None
+        self.answered = False
+
+
+TERMINAL_REPLIES = TerminalReplies()
+"""The one outer terminal's answers (there is one terminal per process)."""
+
+_KITTY_FLAGS_REPLY: Final = re.compile(r"\x1b\[\?(\d+)u")
+_DA1_REPLY: Final = re.compile(r"\x1b\[\?[\d;]*c")
+_XTERM_MODIFIED_KEY: Final = re.compile(r"\x1b\[27;(\d+);(\d+)~")
+"""xterm's modifyOtherKeys form of a modified key: CSI 27 ; modifiers ; code ~."""
+
+
+def keep_alt_in_legacy_input() -> None:
+    """Patch Textual's input parser for what a pane must receive and synk must read.
+
+    The one place synk touches a private Textual API
+    (`XTermParser._sequence_to_key_events`), written for Textual 8.2; a
+    different Textual may break it, and tests/test_keys.py says so.
+
+    1. alt: a terminal without the kitty keyboard protocol sends alt+key
+    (meta) as ESC followed by the key. Textual's parser drops the alt when
+    the key is not a single letter or digit: ESC CR arrives as plain enter
+    (so shift+enter mapped to ESC CR, which Claude Code's /terminal-setup
+    installs, would submit the prompt), ESC . (readline's yank-last-arg) as
+    `.`, ESC ctrl+x as ctrl+x, ESC space as space. And it turns a few into
+    macOS conveniences: ESC b/f into ctrl+left/right, ESC DEL into ctrl+w,
+    ESC 1 into `¡`. A pane must hand the child the key that was typed, so
+    every `ESC x` becomes alt+x here, which `encode_key` turns back into
+    ESC x (or the kitty form the child asked for).
+
+    2. modifyOtherKeys: xterm (and tmux with `extended-keys`) sends a
+    modified Enter, Tab or Backspace as `CSI 27 ; m ; code ~`, which Textual
+    reads as `shift+\r` or, with alt, as plain enter. It is read here as the
+    same key in its kitty form `CSI code ; m u` (shift+enter, alt+enter...).
+
+    3. Replies to synk's own queries (`CSI ? u`, DA1) are recorded in
+    `TERMINAL_REPLIES` and swallowed; Textual would otherwise type them
+    into the focused pane as keys.
+
+    Idempotent; it patches the class, so it must run before the app's driver
+    starts its parser (importing the terminal pane does it).
     """
     original = XTermParser._sequence_to_key_events
     if getattr(original, "_synk_keeps_alt", False):
@@ -441,6 +486,14 @@ def keep_alt_in_legacy_input() -> None:
     def sequence_to_key_events(
         self: XTermParser, sequence: str, alt: bool = False
     ) -> Iterable[events.Key]:
+        if sequence.startswith(CSI) and sequence[-1] in "~uc":
+            reply = _terminal_reply(sequence)
+            if reply is not None:
+                return reply
+            modified = _XTERM_MODIFIED_KEY.fullmatch(sequence)
+            if modified is not None:
+                modifiers, code = modified.groups()
+                return original(self, f"{CSI}{code};{modifiers}u", alt=alt)
         if (
             len(sequence) == 2
             and sequence[0] == ESC
@@ -455,3 +508,15 @@ def keep_alt_in_legacy_input() -> None:
 
     sequence_to_key_events._synk_keeps_alt = True  # type: ignore[attr-defined]
     XTermParser._sequence_to_key_events = sequence_to_key_events  # type: ignore[method-assign]
+
+
+def _terminal_reply(sequence: str) -> list[events.Key] | None:
+    """Record a reply to synk's keyboard queries; an ignored key swallows it."""
+    kitty = _KITTY_FLAGS_REPLY.fullmatch(sequence)
+    if kitty is not None:
+        TERMINAL_REPLIES.kitty_flags = int(kitty.group(1))
+    elif _DA1_REPLY.fullmatch(sequence):
+        TERMINAL_REPLIES.answered = True
+    else:
+        return None
+    return [events.Key(Keys.Ignore, sequence)]

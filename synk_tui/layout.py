@@ -6,6 +6,7 @@ that lays panes out (a restored workspace, a remote client).
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 Direction = Literal["left", "right", "up", "down"]
@@ -35,6 +36,25 @@ def grid_shape(count: int) -> tuple[int, int]:
     return (4, -(-count // 4))
 
 
+def tiled(count: int) -> tuple[int, tuple[int, ...]]:
+    """(grid columns, column span of each pane) so the last row has no empty cell.
+
+    The table above picks rows and columns; the panes of a partly filled last
+    row share the whole width, as in tmux's `tiled` layout. The grid is cut
+    into lcm(columns, last row's panes) columns so every span is whole:
+    3 panes in 2x2 -> 2 columns, spans 1 1 2; 5 in 3x2 -> 6 columns, spans
+    2 2 2 3 3.
+    """
+    columns, _ = grid_shape(count)
+    if count <= 0:
+        return (1, ())
+    last = count % columns or columns
+    units = math.lcm(columns, last)
+    full = count - last
+    spans = (units // columns,) * full + (units // last,) * last
+    return (units, spans)
+
+
 def cell_of(index: int, columns: int) -> tuple[int, int]:
     """(column, row) of the pane at `index` in a grid filled row by row."""
     return (index % columns, index // columns)
@@ -43,34 +63,57 @@ def cell_of(index: int, columns: int) -> tuple[int, int]:
 def move(index: int, count: int, direction: Direction) -> int:
     """The pane index reached from `index` by one step in `direction`.
 
-    Moves stop at the grid's edges; moving down onto an empty cell of a
-    partly filled last row lands on that row's last pane instead.
+    Moves stop at the grid's edges. Up and down land on the pane of the
+    next row under the middle of this one (the last row's panes are wider,
+    see `tiled`).
     """
     if count <= 0:
         return 0
-    columns, rows = grid_shape(count)
-    column, row = cell_of(min(max(index, 0), count - 1), columns)
-    if direction == "left":
-        column = max(column - 1, 0)
-    elif direction == "right":
-        column = min(column + 1, columns - 1)
-    elif direction == "up":
-        row = max(row - 1, 0)
-    else:
-        row = min(row + 1, rows - 1)
-    return min(row * columns + column, count - 1)
+    index = min(max(index, 0), count - 1)
+    rows_of = _rows(count)
+    row = next(r for r, panes in enumerate(rows_of) if index in panes)
+    panes = rows_of[row]
+    if direction in ("left", "right"):
+        step = -1 if direction == "left" else 1
+        return panes[min(max(panes.index(index) + step, 0), len(panes) - 1)]
+    target = max(row - 1, 0) if direction == "up" else min(row + 1, len(rows_of) - 1)
+    if target == row:
+        return index
+    _, spans = tiled(count)
+    start = sum(spans[i] for i in panes if i < index)
+    middle = 2 * start + spans[index]  # in half units
+    position = 0
+    for pane in rows_of[target]:
+        if 2 * (position + spans[pane]) > middle:
+            return pane
+        position += spans[pane]
+    return rows_of[target][-1]
+
+
+def _rows(count: int) -> list[list[int]]:
+    """Pane indexes of each row, top to bottom."""
+    columns, _ = grid_shape(count)
+    return [list(range(start, min(start + columns, count))) for start in range(0, count, columns)]
 
 
 def pane_size(
-    width: int, height: int, count: int, *, chrome_rows: int = 1, gutter: int = 1
+    width: int,
+    height: int,
+    count: int,
+    *,
+    index: int = 0,
+    chrome_rows: int = 1,
+    gutter: int = 1,
 ) -> tuple[int, int]:
-    """The terminal size (cols, rows) each pane's child gets in a width x height grid.
+    """The terminal size (cols, rows) pane `index`'s child gets in a width x height grid.
 
     `chrome_rows` is what each pane spends on its header; `gutter` the columns
     between panes. Used to start a session at the size it will be shown at,
     so the child does not draw once at 80x24 and again after a resize.
     """
-    columns, rows = grid_shape(count)
-    cols = (width - gutter * (columns - 1)) // columns
+    _, rows = grid_shape(count)
+    units, spans = tiled(count)
+    span = spans[min(max(index, 0), len(spans) - 1)] if spans else units
+    cols = (width - gutter * (units - 1)) * span // units + gutter * (span - 1)
     lines = height // rows - chrome_rows
     return (max(cols, 2), max(lines, 1))

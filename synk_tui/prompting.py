@@ -54,7 +54,7 @@ def parse_prompt(line: str, pane_numbers: Iterable[int]) -> ParsedPrompt:
         if line.startswith("@") and not any(c.isspace() for c in line):
             # Still typing the prefix: no text yet.
             spec = line[1:]
-            if not spec or "all".startswith(spec.lower()):
+            if not spec or ("all".startswith(spec.lower()) and spec.lower() != "all"):
                 return ParsedPrompt("", None)
             return ParsedPrompt("", _parse_spec(spec, existing))
         return ParsedPrompt(line, None)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import time
 from typing import TYPE_CHECKING
 
@@ -21,6 +20,7 @@ from synk_tui.errors import SynkError
 from synk_tui.layout import pane_size
 from synk_tui.status import parse_cost, session_state
 from synk_tui.widgets.session_tile import SessionTile
+from synk_tui.widgets.status_bar import key_label
 from synk_tui.widgets.terminal_pane import TerminalPane
 
 if TYPE_CHECKING:
@@ -83,7 +83,9 @@ class SessionTiles:
     ) -> SessionTile:
         """`open_session` that raises: restore turns a failure into a message pane."""
         count = expected if expected is not None else len(self.grid.tiles) + 1
-        cols, rows = self.pane_size_for(max(count, len(self.grid.tiles) + 1))
+        cols, rows = self.pane_size_for(
+            max(count, len(self.grid.tiles) + 1), index=len(self.grid.tiles)
+        )
         created = await self.manager.create(
             agent_type=agent_type,
             project_path=project_path or str(self.app.options.project_dir),
@@ -110,21 +112,27 @@ class SessionTiles:
         return tile
 
     def free_pane_index(self) -> int:
-        """The lowest pane index no tile (session or message) and no session holds."""
+        """A pane index after every tile's and session's: a new pane goes last in the grid.
+
+        Pane numbers are grid positions, so a new session opened after a
+        close is the last pane, not one slipped into the gap.
+        """
         used = {t.pane_index for t in self.grid.tiles}
         used |= {info.pane_index for info in self.manager.list()}
-        return next(i for i in itertools.count() if i not in used)
+        return max(used, default=-1) + 1
 
     def make_pane(self, session_id: int) -> Widget:
         """The widget that shows a session's screen and takes its keys."""
-        return TerminalPane(self.manager, session_id)
+        keys = self.app.config.keys
+        closes = f"{key_label(keys.prefix)} {key_label(keys.close_session)} closes"
+        return TerminalPane(self.manager, session_id, exit_hint=closes)
 
-    def pane_size_for(self, count: int) -> tuple[int, int]:
-        """The (cols, rows) a pane gets when the grid holds `count` panes."""
+    def pane_size_for(self, count: int, index: int = 0) -> tuple[int, int]:
+        """The (cols, rows) pane `index` gets when the grid holds `count` panes."""
         width, height = self.app.size
         if width <= 0 or height <= 0:
             width, height = 80, 24
-        return pane_size(width, height - 1, count)
+        return pane_size(width, height - 1, count, index=index)
 
     async def close_session(self, session_id: int) -> None:
         """Destroy a session and remove its tile."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 from collections.abc import Callable
 from pathlib import Path
@@ -108,10 +109,7 @@ class WorkspaceFlow:
             return
 
         def saved(path: Path | None) -> None:
-            if path is None:
-                self.app.enter_grid_mode()
-            else:
-                self.app.enter_input_mode()
+            self.app.enter_input_mode()
 
         self.ask_name_and_save(saved)
 
@@ -175,7 +173,7 @@ class WorkspaceFlow:
 
         def picked(path: Path | None) -> None:
             if path is None:
-                self.app.enter_grid_mode()
+                self.app.enter_input_mode()
                 return
             self.app.run_worker(self.restore_file(path), group="launch", exclusive=True)
 
@@ -188,8 +186,7 @@ class WorkspaceFlow:
             workspace = persistence.load_workspace(path)
         except PersistenceError as error:
             self.cannot_restore(error)
-            if not self.grid.tiles:
-                self.app.enter_grid_mode()
+            self.app.enter_input_mode()
             return None
         return await self.restore_workspace(workspace, path)
 
@@ -217,21 +214,29 @@ class WorkspaceFlow:
     # ---- the host the persistence service reads and fills (persistence.WorkspaceHost) ----
 
     def workspace_state(self) -> tuple[GridLayout, list[SavedSession]]:
-        """The grid and every pane as they would be saved now (message panes included)."""
+        """The grid and every pane as they would be saved now (message panes included).
+
+        Pane indexes are saved as grid positions (pane N is index N-1), the
+        numbers people saw, whatever indexes the sessions were opened with.
+        """
         tiles = self.grid.tiles
         sessions: list[SavedSession] = []
-        for tile in tiles:
+        for position, tile in enumerate(tiles):
             if isinstance(tile.body, MessagePane):
-                sessions.append(tile.body.saved)
-                continue
-            with contextlib.suppress(SynkError):
-                sessions.append(persistence.saved_session(self.manager.info(tile.session_id)))
-        zoomed = self.grid.tile(self.grid.zoomed_id) if self.grid.zoomed_id else None
-        selected = self.grid.selected_tile
+                saved = tile.body.saved
+            else:
+                try:
+                    saved = persistence.saved_session(self.manager.info(tile.session_id))
+                except SynkError:
+                    continue
+            sessions.append(dataclasses.replace(saved, pane_index=position))
+        positions = {tile.session_id: index for index, tile in enumerate(tiles)}
+        zoomed = self.grid.zoomed_id
+        selected = self.grid.selected_id
         layout = GridLayout(
-            order=tuple(t.pane_index for t in tiles),
-            zoom=zoomed.pane_index if zoomed else None,
-            selected=selected.pane_index if selected else None,
+            order=tuple(range(len(tiles))),
+            zoom=positions.get(zoomed) if zoomed is not None else None,
+            selected=positions.get(selected) if selected is not None else None,
         )
         return layout, sessions
 
@@ -310,7 +315,12 @@ class WorkspaceFlow:
         if app.mode != "prompt" and not app.is_modal_open:
             app.enter_input_mode()
         total = len(workspace.sessions)
-        title = f"Restored {safe_text(source.stem)!r}"
+        if source.parent in paths.recovery_dirs():
+            # An autosave is named after the pid of the synk that died: say when instead.
+            when = workspace.saved_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            title = f"Restored the workspace autosaved {when}"
+        else:
+            title = f"Restored {safe_text(source.stem)!r}"
         shown = safe_text(source, MESSAGE_LIMIT)
         if report.problems:
             app.notify(
@@ -424,6 +434,7 @@ class WorkspaceFlow:
                 yes="y restore",
                 no="n start fresh",
                 cancel="esc start fresh, ask again next time",
+                guarded=True,
             ),
             answered,
         )
@@ -449,24 +460,26 @@ class WorkspaceFlow:
 
         def saved(path: Path | None) -> None:
             if path is None:  # Esc in the name dialog, or the save failed: stay
-                app.enter_grid_mode()
+                app.enter_input_mode()
                 return
             self.saved_on_quit = path
             app.request_quit()
 
         def answered(answer: bool | None) -> None:
             if answer is None:
-                app.enter_grid_mode()
+                app.enter_input_mode()
             elif answer:
                 self.ask_name_and_save(saved, "Save the workspace as, then quit:")
             else:
                 app.request_quit()
 
+        count = len(self.grid.tiles)
+        them, they = ("it", "it comes") if count == 1 else ("them", "they come")
         app.push_screen(
             ConfirmScreen(
                 "Save session for later?",
-                f"Quitting ends {plural(len(self.grid.tiles), 'session')}; "
-                "saved, they come back with grid key o.",
+                f"Quitting ends {plural(count, 'session')}. "
+                f"Save {them} and {they} back with grid key o.",
                 yes="y save",
                 no="n quit without saving",
             ),

@@ -51,9 +51,10 @@ def notifications(app: SynkApp) -> list[str]:
 
 
 def columns_rows(app: SynkApp) -> tuple[int, int]:
-    """(columns, rows) the tiles really occupy on screen."""
+    """(most panes in a row, rows) the tiles really occupy on screen."""
     regions = [t.region for t in app.grid.tiles if t.display]
-    return (len({r.x for r in regions}), len({r.y for r in regions}))
+    ys = [r.y for r in regions]
+    return (max(ys.count(y) for y in ys), len(set(ys)))
 
 
 def pty_matches_pane(app: SynkApp) -> bool:
@@ -194,7 +195,8 @@ async def test_zoom_fills_the_grid_and_hidden_panes_keep_their_output(tmp_path: 
         assert app.status_bar.zoomed
         await wait_until(pilot, lambda: pty_matches_pane(app), what="zoomed PTY resized")
         # a hidden pane still gets prompts and loses nothing
-        await pilot.press("slash", *"@2 echo while-hidden", "enter")
+        assert app.mode == "input"  # zoom ends grid mode
+        await pilot.press("ctrl+backslash", "slash", *"@2 echo while-hidden", "enter")
         await wait_line(pilot, app, second, "while-hidden")
         assert not second.body.display or not second.display
         await pilot.press("ctrl+backslash", "z")
@@ -345,19 +347,19 @@ async def test_new_session_picker_shows_a_missing_agent_and_why(tmp_path: Path) 
         assert claude.disabled
         assert "'synk-no-such-claude' not found on PATH" in str(claude.prompt)
         assert not options.get_option("terminal").disabled
-        # Esc: nothing started, back to grid mode
+        # Esc: nothing started, back to input mode
         await pilot.press("escape")
-        await wait_until(pilot, lambda: app.mode == "grid")
+        await wait_until(pilot, lambda: app.mode == "input" and not app.is_modal_open)
         assert len(app.grid.tiles) == 1
         # the disabled agent cannot be chosen: moving down skips it
-        await pilot.press("n")
+        await pilot.press("ctrl+backslash", "n")
         await wait_until(pilot, lambda: isinstance(app.screen, AgentPickerScreen))
         options = app.screen.query_one(OptionList)
         await pilot.press("down")
         assert options.highlighted is not None
         highlighted = options.get_option_at_index(options.highlighted)
         assert highlighted.id != "claude_code"
-        await pilot.press("escape", "n", "enter")
+        await pilot.press("escape", "ctrl+backslash", "n", "enter")
         await wait_ready(pilot, app, 2)
         assert app.grid.tiles[1].header.badge == "terminal"
 
@@ -372,25 +374,26 @@ async def test_close_asks_while_running_and_not_once_exited(tmp_path: Path) -> N
         await pilot.press("ctrl+backslash", "2", "x")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("n")
-        await wait_until(pilot, lambda: app.mode == "grid" and not app.is_modal_open)
+        await wait_until(pilot, lambda: app.mode == "input" and not app.is_modal_open)
         assert len(app.grid.tiles) == 3
-        await pilot.press("x")
+        await pilot.press("ctrl+backslash", "x")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_until(pilot, lambda: len(app.grid.tiles) == 2, what="pane 2 closed")
-        assert [t.number for t in app.grid.tiles] == [1, 3]
+        assert [t.number for t in app.grid.tiles] == [1, 2]
         assert app.grid.shape == (2, 1)
         assert app.grid.selected_id == third.session_id
         # an exited session closes without a question
-        await pilot.press("enter", *"exit 3", "enter")
+        await wait_until(pilot, lambda: app.focused is third.body)
+        await pilot.press(*"exit 3", "enter")
         await wait_until(pilot, lambda: third.header.state == "exited", what="pane 3 exited")
         assert third.header.exit_code == 3
         assert "exited 3" in str(third.header.render())
         await pilot.press("ctrl+backslash", "x")
         await wait_until(pilot, lambda: len(app.grid.tiles) == 1, what="pane 3 closed")
         assert not app.is_modal_open
-        # the new session takes the lowest free pane number
-        await pilot.press("n", "enter")
+        # the new session goes last, numbered by its position
+        await pilot.press("ctrl+backslash", "n", "enter")
         await wait_ready(pilot, app, 2)
         assert [t.number for t in app.grid.tiles] == [1, 2]
         assert first.session_id in [t.session_id for t in app.grid.tiles]
@@ -403,20 +406,20 @@ async def test_help_save_restore_and_quit_keys(tmp_path: Path) -> None:
         await pilot.press("ctrl+backslash", "question_mark")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
         await pilot.press("escape")
-        await wait_until(pilot, lambda: not app.is_modal_open and app.mode == "grid")
+        await wait_until(pilot, lambda: not app.is_modal_open and app.mode == "input")
         # save and restore open their dialogs (tests/test_app_persistence.py goes further)
-        await pilot.press("s")
+        await pilot.press("ctrl+backslash", "s")
         await wait_until(pilot, lambda: isinstance(app.screen, SaveNameScreen))
         await pilot.press("escape")
-        await wait_until(pilot, lambda: not app.is_modal_open and app.mode == "grid")
-        await pilot.press("o")
+        await wait_until(pilot, lambda: not app.is_modal_open and app.mode == "input")
+        await pilot.press("ctrl+backslash", "o")
         await wait_until(pilot, lambda: isinstance(app.screen, RestoreListScreen))
         await pilot.press("escape")
-        await wait_until(pilot, lambda: not app.is_modal_open and app.mode == "grid")
+        await wait_until(pilot, lambda: not app.is_modal_open and app.mode == "input")
         pids = session_pids(app)
         assert len(pids) == 2
         # quit asks "Save session for later?"; n quits without saving
-        await pilot.press("q")
+        await pilot.press("ctrl+backslash", "q")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("n")
         await wait_until(pilot, lambda: none_alive(pids), what="children ended")
@@ -542,7 +545,7 @@ async def test_keys_are_configurable(tmp_path: Path) -> None:
         assert app.grid.zoomed_id is None
         await pilot.press("m")
         assert app.grid.zoomed_id == first.session_id
-        await pilot.press("m", "p", *"echo rebound", "enter")
+        await pilot.press("f2", "m", "f2", "p", *"echo rebound", "enter")
         await wait_line(pilot, app, first, "rebound")
         await pilot.press("f2", "question_mark")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))

@@ -27,6 +27,7 @@ from synk_tui.config import Config
 from synk_tui.ipc import invoke
 from synk_tui.persistence import GridLayout, SavedSession, Workspace, load_workspace
 from synk_tui.screens import ConfirmScreen, RestoreListScreen, SaveNameScreen
+from synk_tui.screens.confirm import GUARD_SECONDS
 from synk_tui.widgets.message_pane import MessagePane
 from synk_tui.widgets.terminal_pane import TerminalPane
 from tests.hostile_files import HOSTILE, NOT_REGULAR, variant
@@ -89,7 +90,7 @@ async def test_save_quit_restore_gives_the_same_layout_and_working_dirs(tmp_path
         await cd(pilot, app, 3, dirs[2])
         await pilot.press("ctrl+backslash", "2", "z")  # zoom pane 2, selected
         await wait_until(pilot, lambda: app.grid.zoomed_id is not None)
-        await pilot.press("s")
+        await pilot.press("ctrl+backslash", "s")
         await wait_until(pilot, lambda: isinstance(app.screen, SaveNameScreen))
         name_input = app.screen.query_one(Input)
         assert name_input.value.startswith("project-20")  # the default: folder + time
@@ -139,6 +140,8 @@ async def test_quit_question_y_asks_a_name_saves_and_quits(tmp_path: Path) -> No
         await pilot.press("ctrl+backslash", "q")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert "Save session for later?" in str(app.screen.query_one("#question", Label).render())
+        detail = str(app.screen.query_one("#detail", Label).render())
+        assert detail == "Quitting ends 2 sessions. Save them and they come back with grid key o."
         await pilot.press("y")
         await wait_until(pilot, lambda: isinstance(app.screen, SaveNameScreen))
         await pilot.press("enter")  # keep the default name
@@ -157,15 +160,15 @@ async def test_quit_question_esc_cancels_and_n_quits_without_saving(tmp_path: Pa
         await pilot.press("ctrl+backslash", "q")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("escape")
-        await wait_until(pilot, lambda: not app.is_modal_open and app.mode == "grid")
+        await wait_until(pilot, lambda: not app.is_modal_open and app.mode == "input")
         assert app.is_running and not none_alive(pids)
         # y, then Esc in the name dialog: still not quitting, nothing saved
-        await pilot.press("q", "y")
+        await pilot.press("ctrl+backslash", "q", "y")
         await wait_until(pilot, lambda: isinstance(app.screen, SaveNameScreen))
         await pilot.press("escape")
-        await wait_until(pilot, lambda: not app.is_modal_open and app.mode == "grid")
+        await wait_until(pilot, lambda: not app.is_modal_open and app.mode == "input")
         assert app.is_running and not none_alive(pids)
-        await pilot.press("q", "n")  # typed in one go: n answers the question
+        await pilot.press("ctrl+backslash", "q", "n")  # typed in one go: n answers it
         await wait_until(pilot, lambda: none_alive(pids), what="children ended")
     assert app.return_code == 0
     assert persistence.list_saved() == []
@@ -298,12 +301,14 @@ async def test_restore_list_bad_files_and_message_panes(tmp_path: Path) -> None:
         # a message pane takes no prompt, and x closes it like any pane
         assert app.prompts.send_prompt(tiles[1], "hello") is False
         await pilot.press("ctrl+backslash", "2", "x")
-        await wait_until(pilot, lambda: [t.number for t in app.grid.tiles] == [1, 3])
-        # a new session takes the free pane 2, not a number a message pane holds
-        assert app.mode == "grid"
-        await pilot.press("n", "enter")
+        await wait_until(pilot, lambda: len(app.grid.tiles) == 2)
+        # the panes renumber by position: the codex message pane is now pane 2
+        assert [t.number for t in app.grid.tiles] == [1, 2]
+        assert "no-such-codex-binary" in app.grid.tiles[1].body.message
+        # a new session goes last, as pane 3
+        await pilot.press("ctrl+backslash", "n", "enter")
         await wait_until(pilot, lambda: [t.number for t in app.grid.tiles] == [1, 2, 3])
-        assert isinstance(app.grid.tiles[1].body, TerminalPane)
+        assert isinstance(app.grid.tiles[2].body, TerminalPane)
 
 
 async def test_restoring_a_bad_file_names_it_and_changes_nothing(tmp_path: Path) -> None:
@@ -359,10 +364,14 @@ async def test_recovery_question_after_a_crash(tmp_path: Path, answer: str) -> N
         assert "did not exit cleanly" in question
         assert "2 sessions" in str(app.screen.query_one("#detail", Label).render())
         assert app.grid.tiles == []  # nothing opened behind the question
+        await pilot.pause(GUARD_SECONDS + 0.1)  # keys answer once it has been seen
         await pilot.press(answer)
         if answer == "y":
             await wait_ready(pilot, app, 2)
             await wait_until(pilot, lambda: notified(app, "Restored"), what="restored")
+            # named by when it was saved, not by the dead process's pid
+            assert notified(app, "Restored the workspace autosaved 20")
+            assert not notified(app, f"Restored '{stale.stem}'")
             assert [cwd_of(app, n) for n in (1, 2)] == [str(d) for d in dirs]
             assert app.grid.selected_tile is app.grid.tiles[1]
             await wait_until(pilot, lambda: not stale.exists(), what="stale autosave removed")
@@ -514,7 +523,7 @@ async def test_wire_commands_see_and_fill_the_grid(tmp_path: Path) -> None:
         assert load_workspace(path).grid == GridLayout((0, 1), zoom=1, selected=1)
         listed = await invoke(app.workspace.wire, "persistence:list_saved")
         assert [(i["name"], i["sessionCount"]) for i in listed] == [("wired", 2)]
-        await pilot.press("z")
+        await pilot.press("ctrl+backslash", "z")
         await wait_until(pilot, lambda: app.grid.zoomed_id is None)
         old = {t.session_id for t in app.grid.tiles}
         result = await invoke(app.workspace.wire, "persistence:load_session", {"path": str(path)})
@@ -523,3 +532,40 @@ async def test_wire_commands_see_and_fill_the_grid(tmp_path: Path) -> None:
         assert not {t.session_id for t in app.grid.tiles} & old
         zoomed = app.grid.tile(app.grid.zoomed_id or 0)
         assert zoomed is not None and zoomed.number == 2
+
+
+async def test_keys_typed_before_the_recovery_question_answer_nothing(tmp_path: Path) -> None:
+    dirs = [tmp_path / "one", tmp_path / "two"]
+    for directory in dirs:
+        directory.mkdir()
+    stale = crashed_autosave(tmp_path, dirs)
+    app = make_app(tmp_path, 1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        # typed the moment synk starts, meant for a shell: not an answer
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y", *"es")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, ConfirmScreen) and app.grid.tiles == []
+        note = str(app.screen.query_one("#guard-note", Label).render())
+        assert "ignored" in note
+        await pilot.pause(GUARD_SECONDS)
+        await pilot.press("n")  # a deliberate answer, once it has been seen
+        await wait_ready(pilot, app, 1)
+        assert not stale.exists()
+
+
+async def test_the_recovery_question_fits_a_40x10_terminal(tmp_path: Path) -> None:
+    dirs = [tmp_path / "one", tmp_path / "two"]
+    for directory in dirs:
+        directory.mkdir()
+    crashed_autosave(tmp_path, dirs)
+    app = make_app(tmp_path, 1)
+    async with app.run_test(size=(40, 10)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.pause(0.1)
+        dialog = app.screen.query_one("#dialog")
+        assert app.screen.region.contains_region(dialog.region)
+        assert dialog.virtual_size.height <= dialog.container_size.height  # nothing scrolled off
+        for label in dialog.query(Label):
+            assert dialog.region.contains_region(label.region), label.id

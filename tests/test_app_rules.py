@@ -77,6 +77,8 @@ def test_format_cost() -> None:
         ("@3,1,3 ls", "ls", (3, 1)),
         ("@2", "", (2,)),
         ("@al", "", None),
+        ("@all", "", (1, 2, 3, 5)),
+        ("@1-3", "", (1, 2, 3)),
         ("@", "", None),
         ("email@example.com", "email@example.com", None),
     ],

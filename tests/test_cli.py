@@ -49,7 +49,7 @@ def test_help_lists_every_option() -> None:
         (["-n", "0"], "0 is out of range (1-12)"),
         (["-n", "13"], "13 is out of range (1-12)"),
         (["-n", "four"], "'four' is not a whole number"),
-        (["-a", "vim"], "Unknown agent type 'vim'"),
+        (["-a", "vim"], "unknown agent 'vim' (one of: terminal, claude, gemini, codex)"),
         (["/no/such/dir"], "PROJECT_DIR '/no/such/dir' does not exist"),
         (["/etc/hostname"], "PROJECT_DIR '/etc/hostname' is not a directory"),
         (["--restore", " "], "--restore: the workspace name is empty"),
@@ -61,7 +61,14 @@ def test_bad_arguments_exit_2_with_a_clear_message(args: list[str], message: str
     assert result.returncode == 2
     assert message in result.stderr
     assert result.stderr.count("synk: error:") == 1
+    assert len(result.stderr.splitlines()) == 1  # one line, no usage block
     assert "Traceback" not in result.stderr
+
+
+def test_help_and_the_agent_error_name_the_same_agents() -> None:
+    listed = "terminal, claude, gemini, codex"
+    assert listed in " ".join(run_synk("--help").stdout.split())
+    assert f"(one of: {listed})" in run_synk("-a", "vim").stderr
 
 
 def test_missing_agent_is_named_with_the_fix(tmp_path: Path) -> None:
@@ -137,9 +144,10 @@ def test_list_saved_prints_names_first_without_a_terminal(tmp_path: Path) -> Non
     assert bad.read_text() == "{"
 
 
-def test_list_saved_with_nothing_saved_prints_nothing() -> None:
+def test_list_saved_with_nothing_saved_says_so_on_stderr() -> None:
     result = run_synk("--list-saved")
-    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert (result.returncode, result.stdout) == (0, "")
+    assert result.stderr == f"synk: no saved workspaces in {paths.sessions_dir()}\n"
 
 
 def test_restore_of_a_missing_or_bad_workspace_exits_2_naming_it() -> None:

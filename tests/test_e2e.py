@@ -77,7 +77,9 @@ def alive(pid: int) -> bool:
 class Synk:
     """synk running in a detached tmux pane of its own private server."""
 
-    def __init__(self, tmp_path: Path, *args: str) -> None:
+    def __init__(
+        self, tmp_path: Path, *args: str, server_options: tuple[tuple[str, str], ...] = ()
+    ) -> None:
         self.socket = f"synk-e2e-{uuid.uuid4().hex[:10]}"
         home = tmp_path / "home"
         home.mkdir(exist_ok=True)
@@ -103,6 +105,8 @@ class Synk:
             "-f", "/dev/null", "new-session", "-d", "-x", str(WIDTH), "-y", str(HEIGHT), "cat"
         )
         self.tmux("set-option", "-g", "remain-on-exit", "on")
+        for option, value in server_options:
+            self.tmux("set-option", "-s", option, value)
         self.tmux("respawn-pane", "-k", "-t", "0", command)
         self.pid = int(self.tmux("display-message", "-p", "-t", "0", "#{pane_pid}"))
         self.socket_path = Path(self.tmux("display-message", "-p", "#{socket_path}"))
@@ -176,8 +180,8 @@ def synk_in_tmux(tmp_path: Path) -> Iterator[Callable[..., Synk]]:
     """Start synk in tmux; the server and anything left are ended afterwards."""
     started: list[Synk] = []
 
-    def start(*args: str) -> Synk:
-        synk = Synk(tmp_path, *args)
+    def start(*args: str, server_options: tuple[tuple[str, str], ...] = ()) -> Synk:
+        synk = Synk(tmp_path, *args, server_options=server_options)
         started.append(synk)
         return synk
 
@@ -245,11 +249,12 @@ def test_type_broadcast_zoom_quit_and_nothing_is_left(
         "one zoomed pane",
     )
     assert "typed-in-2" in "\n".join(synk.screen())
-    synk.keys("z")
+    synk.wait_for(lambda lines: "INPUT" in lines[-1], "zoom ends grid mode")
+    synk.keys("C-\\", "z")
     synk.wait_for(lambda lines: sum(line.count("terminal") for line in lines) == 4, "grid back")
 
-    # quit (still in grid mode), not saving: synk ends, and so does every process it started
-    synk.keys("q")
+    # quit, not saving: synk ends, and so does every process it started
+    synk.keys("C-\\", "q")
     synk.wait_for(lambda lines: "Save session for later?" in "\n".join(lines), "quit question")
     synk.keys("n")
     poll(lambda: synk.exit_status() is not None, what="synk exited")
@@ -285,3 +290,25 @@ def test_sighup_to_synk_itself_leaves_nothing(synk_in_tmux: Callable[..., Synk])
     assert synk.exit_status() == 128 + signal.SIGHUP
     assert synk.tmux("display-message", "-p", "-t", "0", "#{alternate_on}") == "0"
     poll(lambda: not any(alive(p) for p in processes), what="no process left")
+
+
+def test_shift_enter_reaches_the_pane_through_tmux_extended_keys(
+    synk_in_tmux: Callable[..., Synk],
+) -> None:
+    """tmux with extended-keys on: synk asks for modifyOtherKeys and reads shift+enter."""
+    synk = synk_in_tmux(server_options=(("extended-keys", "on"),))
+    synk.wait_for(all_prompts(1), "a prompt")
+    synk.wait_for(lambda lines: "INPUT" in lines[-1], "input mode")
+    synk.text("cat -v")
+    synk.keys("Enter")
+    time.sleep(0.3)
+    synk.text("line1")
+    synk.keys("S-Enter")  # reaches the child as xterm's shift+enter of Claude's setup: ESC CR
+    synk.text("line2")
+    synk.keys("Enter")
+    synk.wait_for(lambda lines: any(line.strip() == "line1^[" for line in lines), "ESC CR")
+    synk.keys("C-c")
+    synk.keys("C-\\", "q")
+    synk.wait_for(lambda lines: "Save session for later?" in "\n".join(lines), "quit question")
+    synk.keys("n")
+    poll(lambda: synk.exit_status() is not None, what="synk exited")

@@ -13,11 +13,13 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from synk_tui.screens.confirm import GUARD_SECONDS
 from tests.test_e2e import SYNK, Synk, alive, descendants, poll, synk_in_tmux
 
 __all__ = ["synk_in_tmux"]  # the fixture, shared with tests/test_e2e.py
@@ -86,9 +88,9 @@ def test_save_quit_and_restore_elsewhere(synk_in_tmux: Callable[..., Synk], tmp_
     synk.keys("C-\\", "2", "Enter")
     synk.text("cd sub/deep")
     synk.keys("Enter")
-    synk.keys("C-\\", "z")  # pane 2 zoomed, then saved
+    synk.keys("C-\\", "z")  # pane 2 zoomed (back to input mode), then saved
     synk.wait_for(lambda lines: "ZOOM" in lines[-1], "zoom")
-    synk.keys("s")
+    synk.keys("C-\\", "s")
     shown(synk, "Save workspace as:")
     synk.text("e2e-work")  # replaces the selected default
     synk.keys("Enter")
@@ -148,6 +150,10 @@ def test_recovery_after_kill_9(synk_in_tmux: Callable[..., Synk], tmp_path: Path
     again = synk_in_tmux()
     shown(again, "synk did not exit cleanly last time.")
     assert "Restore its 2 sessions" in text(again)
+    again.keys("y")  # typed the moment it shows: ignored, and the question says so
+    time.sleep(0.2)
+    assert "ignored" in text(again) and "did not exit cleanly" in text(again)
+    time.sleep(GUARD_SECONDS)
     again.keys("y")
     again.wait_for(prompts(2), "two restored prompts")
     poll(lambda: not autosave.exists(), what="the old autosave gone")

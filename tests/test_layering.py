@@ -22,6 +22,7 @@ PACKAGE = Path(synk_tui.__file__).parent
 CORE = [
     "paths",
     "config",
+    "key_names",
     "errors",
     "agents",
     "emulator",

@@ -1,4 +1,6 @@
-"""Snapshots pinning the look of a 1, 4 and 12 pane grid (pytest-textual-snapshot).
+"""Snapshots pinning the look of a 1, 3, 4 and 12 pane grid (pytest-textual-snapshot).
+
+With 3 panes the last row's one pane takes the whole width (no empty cell).
 
 Deterministic on purpose: bash in a temp HOME whose .profile sets
 PS1='test$ ', a config dir in a temp dir, a project dir outside git (no
@@ -61,7 +63,9 @@ def settled(app: SynkApp, count: int) -> Any:
 
 
 @pytest.mark.parametrize(
-    ("count", "size"), [(1, (80, 24)), (4, (120, 36)), (12, (160, 48))], ids=["1", "4", "12"]
+    ("count", "size"),
+    [(1, (80, 24)), (3, (100, 30)), (4, (120, 36)), (12, (160, 48))],
+    ids=["1", "3", "4", "12"],
 )
 def test_grid_look(snap_compare: Any, tmp_path: Path, count: int, size: tuple[int, int]) -> None:
     app = make_app(tmp_path, count)

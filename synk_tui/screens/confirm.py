@@ -5,10 +5,16 @@ session?" and persistence's "Save session for later?" (where Esc cancels
 the quit rather than answering no). The question and its detail often
 quote outside text (a workspace name, agents of a saved file): they are
 shown as plain text, escaped, never as markup.
+
+A question that appears by itself (at start, not after a key) can be
+`guarded`: keys typed before it was drawn, and for `GUARD_SECONDS` after,
+were meant for something else (a shell command already being typed) and
+answer nothing; the dialog says so.
 """
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -18,6 +24,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Label
 
 from synk_tui.sanitize import safe_lines
+
+GUARD_SECONDS = 0.6
+"""How long after a guarded question is drawn its keys still answer nothing."""
 
 
 class ConfirmScreen(ModalScreen[bool | None]):
@@ -37,8 +46,12 @@ class ConfirmScreen(ModalScreen[bool | None]):
         yes: str = "y yes",
         no: str = "n no",
         cancel: str = "esc cancel",
+        guarded: bool = False,
     ):
         super().__init__()
+        self.guarded = guarded
+        self._answers_from: float | None = None if guarded else 0.0
+        """monotonic time from which keys answer (None: not drawn yet)."""
         self.question = question
         self.detail = detail
         self.yes = yes
@@ -54,7 +67,22 @@ class ConfirmScreen(ModalScreen[bool | None]):
             yield Label(
                 f"[b]{self.yes}[/b]   [b]{self.no}[/b]   [b]{esc}[/b] {cancel}", id="answers"
             )
+            if self.guarded:
+                yield Label(
+                    "[dim]Keys typed before this question appeared were ignored.[/dim]",
+                    id="guard-note",
+                )
+
+    def on_mount(self) -> None:
+        """A guarded question starts taking answers a moment after it is on screen."""
+        if self.guarded:
+            self.call_after_refresh(self._drawn)
+
+    def _drawn(self) -> None:
+        self._answers_from = time.monotonic() + GUARD_SECONDS
 
     def action_answer(self, answer: bool | None) -> None:
-        """Close the dialog with the answer."""
+        """Close the dialog with the answer (unless a guarded question is not ready)."""
+        if self._answers_from is None or time.monotonic() < self._answers_from:
+            return
         self.dismiss(answer)

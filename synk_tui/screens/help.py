@@ -15,7 +15,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from synk_tui import paths
 from synk_tui.config import KeySettings
+from synk_tui.sanitize import safe_text
 from synk_tui.widgets.status_bar import key_label
 
 
@@ -24,7 +26,7 @@ def key_table(keys: KeySettings) -> list[tuple[str, str]]:
     return [
         (key_label(keys.prefix), "input mode: go to grid mode (every other key goes to the pane)"),
         ("arrows, h j k l", "grid: move the selection"),
-        ("1-9", "grid: select pane N"),
+        ("1-9, 10-12", "grid: select pane N (10-12: type both digits quickly)"),
         (f"enter, esc, {key_label(keys.prefix)}", "grid: back to input mode on the selection"),
         (key_label(keys.new_session), "grid: new session (pick an agent)"),
         (key_label(keys.close_session), "grid: close the selected session"),
@@ -36,11 +38,24 @@ def key_table(keys: KeySettings) -> list[tuple[str, str]]:
         (key_label(keys.restore), "grid: restore a saved workspace"),
         (key_label(keys.help), "grid: this help"),
         (key_label(keys.quit), "grid: quit synk (ends every session)"),
-        ("@2,5 text, @all text", "command bar: send to panes 2 and 5, or to all"),
+        ("@2,5 @1-3 @all", "command bar: send to panes 2 and 5, 1 to 3, or all"),
         ("up / down", "command bar: earlier prompts"),
         ("ctrl+j", "command bar: line break (sent as one paste)"),
+        ("shift+pgup/pgdn", "pane: scroll back / forward (end or esc: live again)"),
+        ("wheel", "pane: scroll back (unless the program takes the mouse)"),
+        ("drag", "pane: select text, copied on release (shift+drag if it takes the mouse)"),
         ("mouse click", "focus a pane in input mode"),
     ]
+
+
+HEADER_STATES: list[tuple[str, str]] = [
+    ("\u25cc starting", "the shell or agent is starting; prompts wait for it"),
+    ("\u25cf busy", "printed something in the last moments"),
+    ("\u25cf idle", "quiet: an agent is probably waiting for you"),
+    ("\u25cb exited N", "the process ended with status N; x closes the pane"),
+    ("\u25c6", "marked as a command bar target"),
+]
+"""What a pane header's marks mean."""
 
 
 class HelpScreen(ModalScreen[None]):
@@ -60,8 +75,16 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("does")
         for keys, what in key_table(self.keys):
             table.add_row(Text(keys), Text(what))
+        states = Table(title="pane headers", expand=True, box=None, padding=(0, 1))
+        states.add_column("shows", style="bold", no_wrap=True)
+        states.add_column("means")
+        for shown, meaning in HEADER_STATES:
+            states.add_row(shown, meaning)
+        config = Text.assemble(("config: ", "dim"), safe_text(paths.config_file(), 500))
         with VerticalScroll(id="dialog"):
             yield Static(table)
+            yield Static(states)
+            yield Static(config, id="help-config")
             yield Static("[dim]esc / q / ? to close[/dim]", id="help-close")
 
     def action_close(self) -> None:

@@ -2,8 +2,10 @@
 
 The default (project folder + time) is selected, so typing replaces it and
 Enter alone keeps it. A name that cannot be a file name is refused here,
-with the reason, before anything is written. The folder shown and the
-reason (which quotes the name typed) are plain text, never markup.
+with the reason, before anything is written; the reason goes as soon as the
+name changes. ctrl+u clears the field in typing order, so `ctrl+u name`
+typed in one burst is the name. The folder shown and the reason (which
+quotes the name typed) are plain text, never markup.
 """
 
 from __future__ import annotations
@@ -24,16 +26,27 @@ from synk_tui.sanitize import drop_controls, safe_lines, safe_text
 
 
 class NameInput(Input):
-    """The name field: a paste loses its control characters (a name cannot hold them).
+    """The name field: a paste loses its control characters, and ctrl+u clears
+    the whole field when the key arrives.
 
     Textual's Input shows its value as it is: an ESC pasted in would reach
-    the user's terminal.
+    the user's terminal. Its own ctrl+u is a binding, run only once the key
+    has bubbled up: letters typed right behind it were inserted first and
+    then deleted.
     """
 
     def _on_paste(self, event: events.Paste) -> None:
         event.prevent_default()  # Input's own handler would insert the raw text
         super()._on_paste(events.Paste(drop_controls(event.text)))
         event.stop()
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "ctrl+u":
+            event.stop()
+            event.prevent_default()
+            self.value = ""
+            return
+        await super()._on_key(event)
 
 
 class SaveNameScreen(ModalScreen[str | None]):
@@ -62,6 +75,11 @@ class SaveNameScreen(ModalScreen[str | None]):
         name_input = self.query_one(Input)
         name_input.focus()
         name_input.select_all()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """A changed name is a new attempt: the last one's error goes."""
+        event.stop()
+        self.query_one("#save-error", Label).update("")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter: a valid name closes the dialog; a bad one says why and stays."""

@@ -155,10 +155,13 @@ class CommandBar(Horizontal):
         self.return_to: Widget | None = None
         self.last_return_to: Widget | None = None
         """Where keys of a burst typed after Enter/Esc are passed on to."""
+        self.mode_label = Label(" PROMPT ", id="command-mode")
+        """The mode, as the status bar shows it: the bar takes the status bar's row."""
         self.targets_label = Label("", markup=False, id="command-targets")
         self.input = PromptInput(placeholder="prompt (@2,5 or @all to pick panes)")
 
     def compose(self) -> ComposeResult:
+        yield self.mode_label
         yield self.targets_label
         yield self.input
 
@@ -214,6 +217,11 @@ class CommandBar(Horizontal):
             self.app.bell()
             self.notify(str(error), title="Prompt not sent", severity="warning")
             return False
+        if not text.strip():
+            # `@all` alone is a target with nothing to say, not a bare Enter.
+            self.app.bell()
+            self._show_error(f"nothing sent to {format_targets(targets)}: type a prompt")
+            return False
         self.history.add(line)
         self.send(text, targets)
         self.post_message(self.Submitted(self, text, targets))
@@ -232,12 +240,16 @@ class CommandBar(Horizontal):
         try:
             _, targets = self.resolve(line)
         except TargetError as error:
-            self.targets_label.update(f"\u2716 {safe_text(error)}")
-            self.targets_label.set_class(True, "-error")
+            self._show_error(str(error))
             return
         self.targets_label.set_class(False, "-error")
         prefix = "all \u2192 " if self.broadcast and targets == self.pane_numbers else "\u2192 "
         self.targets_label.update(f"{prefix}{format_targets(targets)}")
+
+    def _show_error(self, reason: str) -> None:
+        """The label says why nothing can be sent (until the line changes)."""
+        self.targets_label.update(f"\u2716 {safe_text(reason)}")
+        self.targets_label.set_class(True, "-error")
 
     def watch_is_open(self, is_open: bool) -> None:
         self.set_class(is_open, "-open")

@@ -1,21 +1,30 @@
 """The reflowing grid of session tiles, and the keys of grid mode.
 
 Tiles are kept in pane-index order and laid out by `layout.grid_shape`
-(1x1 ... 4x3); the grid owns the selection, the marks and the zoom. When it
+(1x1 ... 4x3), a partly filled last row's panes sharing its width
+(`layout.tiled`); the grid owns the selection, the marks, the zoom and the
+pane numbers: a tile's number is its position, 1..N in grid order, so
+after a close the panes renumber and the number a header shows is always
+the key that picks it (10-12 by two digits typed within `DIGIT_SECONDS`). When it
 has focus the app is in grid mode and the BINDINGS below are live; keys
 that act on sessions (new, close, prompt, quit...) are the app's actions.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import ClassVar
 
+from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
+from textual.widgets import Static
 
-from synk_tui.layout import Direction, grid_shape, move
+from synk_tui.layout import Direction, grid_shape, move, tiled
 from synk_tui.widgets.session_tile import SessionTile
 
 GRID_APP_ACTIONS = frozenset(
@@ -35,6 +44,9 @@ GRID_APP_ACTIONS = frozenset(
 
 _GRID_ACTIONS = frozenset({"move", "select_number", "toggle_zoom", "toggle_mark"})
 
+DIGIT_SECONDS = 0.8
+"""How long after `1` a second digit still makes 10, 11 or 12 (10+ panes)."""
+
 
 class PaneGrid(Widget, can_focus=True):
     """Lays out SessionTiles; focused, it takes the grid-mode keys."""
@@ -46,7 +58,7 @@ class PaneGrid(Widget, can_focus=True):
         Binding("down,j", "move('down')", "Move", show=False, priority=True),
         *[
             Binding(str(n), f"select_number({n})", f"Pane {n}", show=False, priority=True)
-            for n in range(1, 10)
+            for n in range(0, 10)
         ],
         Binding("enter,escape", "app.input_mode", "Type", priority=True, id="grid.input_mode"),
         Binding("n", "app.new_session", "New", priority=True, id="grid.new_session"),
@@ -64,7 +76,7 @@ class PaneGrid(Widget, can_focus=True):
     | Key(s) | Description |
     | :- | :- |
     | arrows, h/j/k/l | Move the selection. |
-    | 1-9 | Select pane N. |
+    | 1-9, 10-12 | Select pane N (10-12: two digits typed quickly). |
     | enter, escape | Back to input mode on the selection. |
     | n / x | New session (picker) / close the selected one. |
     | z | Zoom the selected pane to the whole grid, and back. |
@@ -84,6 +96,25 @@ class PaneGrid(Widget, can_focus=True):
 
     zoomed_id: reactive[int | None] = reactive(None)
     """Session id of the tile zoomed to the whole grid, or None."""
+
+    def __init__(
+        self,
+        *,
+        id: str | None = None,
+        after_action: Callable[[], object] | None = None,
+        empty_text: str = "No sessions.",
+    ) -> None:
+        super().__init__(id=id)
+        self.after_action = after_action
+        """Called after a grid action that ends grid mode (zoom); the app returns to input."""
+        self.empty_note = Static(Text(empty_text), id="grid-empty")
+        """Shown where the panes were once the last one closed (what to do next)."""
+        self.empty_note.display = False  # not before the first session opens
+
+    def compose(self) -> ComposeResult:
+        yield self.empty_note
+        self._one_typed_at: float | None = None
+        """When `1` was typed in grid mode with 10+ panes: a second digit may follow."""
 
     class Reflowed(Message):
         """The grid's shape or zoom changed; `visible` are the session ids on screen."""
@@ -127,11 +158,9 @@ class PaneGrid(Widget, can_focus=True):
         return None
 
     def tile_by_number(self, number: int) -> SessionTile | None:
-        """The tile showing pane `number` (pane index + 1)."""
-        for tile in self.tiles:
-            if tile.number == number:
-                return tile
-        return None
+        """The tile showing pane `number` (its grid position, from 1)."""
+        tiles = self.tiles
+        return tiles[number - 1] if 1 <= number <= len(tiles) else None
 
     @property
     def selected_tile(self) -> SessionTile | None:
@@ -148,14 +177,14 @@ class PaneGrid(Widget, can_focus=True):
     async def add_tile(self, tile: SessionTile) -> None:
         """Mount a tile in pane-index order and reflow; the first one is selected."""
         after = [t for t in self.tiles if t.pane_index > tile.pane_index]
-        if after:
-            await self.mount(tile, before=after[0])
-        else:
-            await self.mount(tile)
+        mounting = self.mount(tile, before=after[0]) if after else self.mount(tile)
+        self.renumber()  # the tile is in the order now; its header shows its number at once
+        await mounting
         if self.zoomed_id is not None:
             tile.display = False
         if self.selected_id is None:
             self.selected_id = tile.session_id
+        self.renumber()
         self.reflow()
 
     async def remove_tile(self, session_id: int) -> None:
@@ -171,19 +200,34 @@ class PaneGrid(Widget, can_focus=True):
         rest = self.tiles
         if self.selected_id == session_id:
             self.selected_id = rest[min(position, len(rest) - 1)].session_id if rest else None
-        if tile.marked:
+        self.renumber()
+        if any(t.marked for t in (tile, *rest)):
             self.post_message(self.MarksChanged(self.marked_numbers))
         self.reflow()
 
+    def renumber(self) -> None:
+        """Number the tiles 1..N in grid order (after a pane opened or closed)."""
+        for position, tile in enumerate(self.tiles, start=1):
+            tile.header.number = position
+
     def reflow(self) -> None:
-        """Set the grid size from the tile count and zoom, and say what is visible."""
-        columns, rows = self.shape
-        self.styles.grid_size_columns = columns
+        """Set the grid size from the tile count and zoom, and say what is visible.
+
+        The panes of a partly filled last row share its whole width
+        (`layout.tiled`): the grid is cut into finer columns and each tile
+        spans its share.
+        """
+        tiles = self.tiles
+        _, rows = self.shape
+        units, spans = (1, (1,) * len(tiles)) if self.zoomed_id is not None else tiled(len(tiles))
+        self.styles.grid_size_columns = units
         self.styles.grid_size_rows = rows
         visible: list[int] = []
         hidden: list[int] = []
-        for tile in self.tiles:
+        self.empty_note.display = not tiles
+        for tile, span in zip(tiles, spans, strict=True):
             shown = self.zoomed_id is None or tile.session_id == self.zoomed_id
+            tile.styles.column_span = span
             tile.display = shown
             (visible if shown else hidden).append(tile.session_id)
         self.post_message(self.Reflowed(tuple(visible), tuple(hidden)))
@@ -254,15 +298,27 @@ class PaneGrid(Widget, can_focus=True):
             index = move(tiles.index(tile), len(tiles), direction)
         self.select(tiles[index].session_id)
 
-    def action_select_number(self, number: int) -> None:
-        """Select pane `number` if it exists."""
+    def action_select_number(self, digit: int) -> None:
+        """Select the pane of a digit key; `1` then `0`-`2` soon after is pane 10-12.
+
+        `1` selects pane 1 at once; with 10 or more panes, a second digit
+        typed within `DIGIT_SECONDS` makes the two one number.
+        """
+        now = time.monotonic()
+        number = digit
+        one_before = self._one_typed_at is not None and now - self._one_typed_at <= DIGIT_SECONDS
+        if one_before and self.tile_by_number(10 + digit) is not None:
+            number = 10 + digit
+        self._one_typed_at = now if number == 1 and len(self.tiles) >= 10 else None
         tile = self.tile_by_number(number)
         if tile is not None:
             self.select(tile.session_id)
 
     def action_toggle_zoom(self) -> None:
-        """Zoom key."""
+        """Zoom key: zoom or unzoom, and grid mode ends (at once, before the next key)."""
         self.toggle_zoom()
+        if self.after_action is not None:
+            self.after_action()
 
     def action_toggle_mark(self) -> None:
         """Mark key."""

@@ -1,7 +1,9 @@
 """One grid cell: a pane header over the widget showing the session's screen.
 
 The tile knows its session id and pane index and nothing about processes;
-the app updates the header's fields from the manager's events.
+the app updates the header's fields from the manager's events. Its number
+is its position in the grid, set by the grid; the pane index only orders
+tiles and names the session to the manager.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ class SessionTile(Vertical):
         self.agent_type = agent_type
         self.body = body
         self.header = PaneHeader()
-        self.header.number = pane_index + 1
+        self.header.number = 0  # the grid numbers its tiles once mounted
         self.header.badge = BADGES.get(agent_type, agent_type)
         self.header.branch = branch
         self.last_output_at: float | None = None
@@ -56,8 +58,16 @@ class SessionTile(Vertical):
 
     @property
     def number(self) -> int:
-        """The pane number people see and type: pane index + 1."""
-        return self.pane_index + 1
+        """The pane number people see and type: the tile's grid position, from 1.
+
+        Read from the grid's order itself (0 outside a grid), so it is right
+        even while a tile is being mounted, before the headers are renumbered.
+        """
+        parent = self.parent
+        if parent is None:
+            return 0
+        siblings = list(parent.query_children(SessionTile))
+        return siblings.index(self) + 1 if self in siblings else 0
 
     def compose(self) -> ComposeResult:
         yield self.header

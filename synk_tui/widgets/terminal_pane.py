@@ -322,15 +322,24 @@ class TerminalPane(Widget, can_focus=True):
         manager: SessionHost,
         session_id: int,
         *,
+        exit_hint: str = "",
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
         disabled: bool = False,
     ) -> None:
-        """A pane for `session_id`, reaching it only through `manager`."""
+        """A pane for `session_id`, reaching it only through `manager`.
+
+        `exit_hint` follows "process exited (N)" once the child ended: the
+        keys that act on a dead pane (such as "ctrl+\\ x closes").
+        """
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.manager = manager
         self.session_id = session_id
+        self.exit_hint = exit_hint
+        self.resized_at: float | None = None
+        """monotonic time synk last resized the PTY: the child's redraw after it
+        (SIGWINCH) is synk's doing, not the session's activity."""
         self._styles: dict[StyleKey, Style] = {}
         self._strips: dict[tuple[tuple[str, StyleKey], ...], Strip] = {}
         self._painted_at = 0.0
@@ -463,6 +472,7 @@ class TerminalPane(Widget, can_focus=True):
         except SynkError:
             return
         self._size_sent = (width, height)
+        self.resized_at = time.monotonic()
 
     # -- scrollback --------------------------------------------------------------
 
@@ -840,9 +850,20 @@ class TerminalPane(Widget, can_focus=True):
             self._sync_since = now
         return now - self._sync_since < self.sync_timeout
 
+    @property
+    def _has_keys(self) -> bool:
+        """Whether the pane is the screen's focus now.
+
+        `has_focus` is set by Widget's own Focus/Blur handler, which runs after
+        this class's `on_focus`/`on_blur`: read there, it still says the old
+        value, and the cursor stayed in the pane left and missed the one
+        entered. The screen's `focused` has already moved.
+        """
+        return self.is_attached and self.screen.focused is self
+
     def _cursor_position(self, emulator: TerminalEmulator) -> tuple[int, int] | None:
         """Where the cursor belongs in the view now, or None when it is not drawn."""
-        if not (self.has_focus and emulator.cursor_visible and self.exit_code is None):
+        if not (self._has_keys and emulator.cursor_visible and self.exit_code is None):
             return None
         x, y = emulator.cursor
         view_y = y + self.scrollback_offset
@@ -967,7 +988,8 @@ class TerminalPane(Widget, can_focus=True):
         if y == 0 and self.scrollback_offset > 0:
             label = f" scrollback {self.scrollback_offset}/{emulator.scrollback_len} · End: live "
         elif y == self.size.height - 1 and self.exit_code is not None:
-            label = f" process exited ({self.exit_code}) "
+            hint = f"\u00b7 {self.exit_hint} " if self.exit_hint else ""
+            label = f" process exited ({self.exit_code}) {hint}"
         if label and width > 0:
             label = label[-width:]
             label_style = self.get_component_rich_style("terminal-pane--indicator")
