@@ -27,7 +27,6 @@ from synk_tui.config import Config
 from synk_tui.ipc import invoke
 from synk_tui.persistence import GridLayout, SavedSession, Workspace, load_workspace
 from synk_tui.screens import ConfirmScreen, RestoreListScreen, SaveNameScreen
-from synk_tui.screens.confirm import GUARD_SECONDS
 from synk_tui.widgets.message_pane import MessagePane
 from synk_tui.widgets.terminal_pane import TerminalPane
 from tests.hostile_files import HOSTILE, NOT_REGULAR, variant
@@ -76,6 +75,11 @@ def dead_pid() -> int:
 
 
 # ---- save -> quit -> restore ---------------------------------------------------
+
+
+def answering(app: SynkApp) -> bool:
+    """The question on screen takes keys as answers (its guard is over)."""
+    return isinstance(app.screen, ConfirmScreen) and app.screen.answering
 
 
 async def test_save_quit_restore_gives_the_same_layout_and_working_dirs(tmp_path: Path) -> None:
@@ -364,7 +368,7 @@ async def test_recovery_question_after_a_crash(tmp_path: Path, answer: str) -> N
         assert "did not exit cleanly" in question
         assert "2 sessions" in str(app.screen.query_one("#detail", Label).render())
         assert app.grid.tiles == []  # nothing opened behind the question
-        await pilot.pause(GUARD_SECONDS + 0.1)  # keys answer once it has been seen
+        await wait_until(pilot, lambda: answering(app))  # keys answer once it has been seen
         await pilot.press(answer)
         if answer == "y":
             await wait_ready(pilot, app, 2)
@@ -430,6 +434,7 @@ async def test_an_autosave_naming_odd_agents_is_offered_without_reading_them_as_
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         detail = str(app.screen.query_one("#detail", Label).render())
         assert "3 sessions (claude, 2 of an unknown type)" in detail
+        await wait_until(pilot, lambda: answering(app))
         await pilot.press("n")
         await wait_ready(pilot, app, 1)
 
@@ -549,7 +554,7 @@ async def test_keys_typed_before_the_recovery_question_answer_nothing(tmp_path: 
         assert isinstance(app.screen, ConfirmScreen) and app.grid.tiles == []
         note = str(app.screen.query_one("#guard-note", Label).render())
         assert "ignored" in note
-        await pilot.pause(GUARD_SECONDS)
+        await wait_until(pilot, lambda: answering(app))
         await pilot.press("n")  # a deliberate answer, once it has been seen
         await wait_ready(pilot, app, 1)
         assert not stale.exists()

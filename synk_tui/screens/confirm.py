@@ -81,8 +81,12 @@ class ConfirmScreen(ModalScreen[bool | None]):
     def _drawn(self) -> None:
         self._answers_from = time.monotonic() + GUARD_SECONDS
 
+    @property
+    def answering(self) -> bool:
+        """Whether a key answers the question now (a guarded one: after its guard)."""
+        return self._answers_from is not None and time.monotonic() >= self._answers_from
+
     def action_answer(self, answer: bool | None) -> None:
         """Close the dialog with the answer (unless a guarded question is not ready)."""
-        if self._answers_from is None or time.monotonic() < self._answers_from:
-            return
-        self.dismiss(answer)
+        if self.answering:
+            self.dismiss(answer)
