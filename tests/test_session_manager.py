@@ -36,7 +36,6 @@ from synk_tui.session_manager import (
 )
 from tests.core_helpers import (
     EventLog,
-    alive,
     descendants_alive,
     make_manager,
     pool_config,
@@ -228,22 +227,6 @@ async def test_destroy_frees_the_pane_index(
     again = await manager.create(project_path=str(tmp_path))
     assert again.pane_index == 1 and again.session_id == 4, "ids are never reused"
     assert [i.session_id for i in manager.list()] == [1, 4, 3]
-
-
-async def test_destroyed_plain_shell_is_recycled(tmp_path: Path) -> None:
-    manager, _ = make_manager(tmp_path, initial_pool_size=1, max_pool_size=2)
-    await manager.start()
-    try:
-        assert await manager.pool.wait_idle(1)
-        sid = await started(manager, tmp_path)
-        pid = manager.info(sid).pid
-        assert await manager.destroy(sid)
-        await wait_for(
-            lambda: pid in [s.process.pid for s in manager.pool._idle], what="shell back in pool"
-        )
-        assert alive(pid)  # type: ignore[arg-type]
-    finally:
-        await manager.shutdown()
 
 
 async def test_agent_is_exec_d_in_the_shell(tmp_path: Path) -> None:
@@ -519,7 +502,8 @@ async def test_failed_start_is_reported_and_harms_no_one(tmp_path: Path) -> None
         message = log.of(AppError)[0].message
         assert f"Session {bad} could not start" in message and "exited (code 4)" in message
         assert manager.info(bad).status == "exited"
-        assert [e.exit_code for e in log.of(SessionExit) if e.session_id == bad] == [-1]
+        # the shell existed: its own status, not "never started" (-1)
+        assert [e.exit_code for e in log.of(SessionExit) if e.session_id == bad] == [4]
         manager.write(good, "echo still-fine\r")
         await wait_for(lambda: "still-fine" in screen_text(manager, good))
         assert [i.session_id for i in manager.list()] == [good, bad]
