@@ -64,7 +64,8 @@ class Lifecycle:
         self._reaper: asyncio.TimerHandle | None = None
 
     def install_signal_handlers(self, handler: Callable[[int], None]) -> None:
-        """Route SIGHUP and SIGTERM to `handler(signum)` on the running loop.
+        """Route SIGHUP and SIGTERM to `handler(signum)` on the running loop,
+        and (where synk is the subreaper) start reaping adopted orphans.
 
         Where the loop cannot take signal handlers (not the main thread, or
         a platform without them) synk still runs; it just cannot end cleanly

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import functools
 import os
 import signal
 import time
@@ -29,6 +30,7 @@ REAP_INTERVAL = 2.0
 """Seconds between reaps of adopted orphans that exited (zombies hold only a pid)."""
 
 
+@functools.cache
 def _prctl() -> Callable[..., int] | None:
     try:
         libc = ctypes.CDLL(None, use_errno=True)

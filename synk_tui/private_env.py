@@ -3,10 +3,12 @@
 A session's `env` may hold secrets (API keys). Typed into the shell as part of
 its setup line they could land in the line editor's history, on the screen
 or in a log; instead they are written to a file only the user can read
-(mode 0600, in a directory of mode 0700 that synk makes for itself), the
-setup line sources it with the shell's own builtin (no new process, so no
-command line shows a value), and synk removes the file as soon as the setup
-has run.
+(mode 0600, in a directory of mode 0700 that synk makes for itself, in
+memory where there is a tmpfs: `$XDG_RUNTIME_DIR`, else /dev/shm), the setup
+line sources it with the shell's own builtin (no new process, so no command
+line shows a value), and synk removes the file as soon as the setup has run.
+A tmpfs also keeps the value off the disk and the start fast: a file made
+and removed on an ext4 /tmp costs ~0.4 ms, on tmpfs ~0.04 ms.
 """
 
 from __future__ import annotations
@@ -55,9 +57,18 @@ class PrivateEnvFiles:
 
     def _directory(self) -> Path:
         if self._dir is None or not self._dir.is_dir():
-            runtime = os.environ.get("XDG_RUNTIME_DIR")
-            base = runtime if runtime and os.path.isdir(runtime) else None
-            self._dir = Path(tempfile.mkdtemp(prefix="synk-env-", dir=base))
+            self._dir = None
+            runtime = os.environ.get("XDG_RUNTIME_DIR") or ""
+            for base in (runtime, "/dev/shm", None):  # None: the temp dir
+                if base is not None and not os.path.isdir(base):
+                    continue
+                try:
+                    self._dir = Path(tempfile.mkdtemp(prefix="synk-env-", dir=base))
+                    break
+                except OSError:
+                    if base is None:
+                        raise
+        assert self._dir is not None
         return self._dir
 
     def write(self, env: Mapping[str, str], shell_name: str) -> Path:
