@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 from pathlib import Path
@@ -44,7 +43,6 @@ async def test_input_a_child_never_reads_is_refused_and_the_person_told(tmp_path
         assert await manager.wait_ready(sid)
         manager.write(sid, DEAF)
         await wait_for(lambda: "deaf-now" in screen_text(manager, sid), what="the child is deaf")
-        await asyncio.sleep(0.1)
         chunk = b"x" * (1 << 20)
         for _ in range(8):
             manager.write(sid, chunk)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import termios
 from pathlib import Path
@@ -273,12 +274,15 @@ async def test_a_released_shell_is_ended_and_replaced_by_a_fresh_one(tmp_path: P
         assert await pool.wait_idle(1)
         claimed = await pool.claim(working_dir=str(tmp_path))
         pid = claimed.process.pid
-        claimed.process.write(b"sleep 1000 & echo job=$!\r")
-        seen = await read_until(claimed.process, b"job=")
-        await asyncio.sleep(0.1)
+        claimed.process.write(b"sleep 1000 & echo job=$!.\r")
+        collector = Collector(claimed.process)
+        found = await wait_for(lambda: re.search(rb"job=(\d+)\.", collector.seen), 5, "job")
+        claimed.process.set_reader(None)
+        job = int(found.group(1))
+        assert alive(job)
         await pool.release(claimed.process)
         assert not alive(pid), "the shell never goes back to the pool"
-        assert b"job=" in seen
+        assert not alive(job), "nor do its jobs outlive the release"
         await wait_for(lambda: pool.status() == (1, 0, 1), 5, "the pool refilled")
         assert pid not in [s.process.pid for s in pool._idle]
     finally:
