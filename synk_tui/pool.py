@@ -12,10 +12,11 @@ and history), and a fresh shell takes its slot in the pool.
 Claiming a warm shell types one setup line into it: a leading space keeps it
 out of history (bash with ignorespace, which the pool asks for, zsh's
 hist_ignore_space, fish), and a marker printed at its end tells exactly where
-the setup's own echo ends. Values of the caller's `private_env` are never on
-that line: it sources a private file that holds them (`private_env.py`),
-removed as soon as the marker shows the setup ran. Everything before the marker is dropped, so the
-session starts on a clean screen with a fresh prompt (or the agent).
+the setup's own echo ends. Everything before the marker is dropped, so the
+session starts on a clean screen with a fresh prompt (or the agent). Values
+of the caller's `private_env` are never on that line: it sources a private
+file that holds them (`private_env.py`), removed as soon as the marker shows
+the setup ran.
 
 A warm POSIX-family shell waits for that line "armed": sitting in the `read`
 builtin (`ARM_LINE`) rather than in its line editor, so the kernel's line
@@ -376,7 +377,8 @@ class ProcessPool:
         Takes the oldest idle shell, or spawns one when none is idle (typing
         the setup ahead instead of waiting for its prompt). `env` is set on
         the setup line; `private_env` (values that may be secret) through a
-        private file the line sources, so its values are never typed. Anything written
+        private file the line sources, so its values are never typed.
+        Anything written
         to the process from now on is typeahead: the shell reads it once the
         setup has run and echoes it after the new prompt. `on_ready(rest)`
         is called with the output after the setup as soon as it arrives.
@@ -525,11 +527,16 @@ class ProcessPool:
         else:
             await process.terminate(self.config.kill_grace)
 
-    async def shutdown(self) -> None:
-        """End every shell the pool still owns (claimed ones belong to sessions)."""
+    def stop_refilling(self) -> None:
+        """No claim and no new shell from now on (the sessions are being ended)."""
         self._closed = True
         if self._refill_handle is not None:
             self._refill_handle.cancel()
+            self._refill_handle = None
+
+    async def shutdown(self) -> None:
+        """End every shell the pool still owns (claimed ones belong to sessions)."""
+        self.stop_refilling()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -425,6 +425,7 @@ class SessionManager:
     async def shutdown(self) -> None:
         """End every session's processes and the pool's; safe to call twice."""
         self._shut_down = True
+        self.pool.stop_refilling()  # ending sessions must not warm new shells
         for handle in (self._parse_handle, self._flush_handle):
             if handle is not None:
                 handle.cancel()

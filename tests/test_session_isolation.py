@@ -150,3 +150,30 @@ async def test_secret_env_values_are_never_typed(
         assert "shell sees" in history.read_text(), "the history file was written"
     if history.exists():
         assert SECRET not in history.read_text()
+
+
+async def test_ending_sessions_at_shutdown_warms_no_new_shell(tmp_path: Path) -> None:
+    config = pool_config(tmp_path, initial_pool_size=1, kill_grace=0.6, refill_delay=0.2)
+    pool = ProcessPool(config)
+    manager = SessionManager(pool, post=EventLog())
+    await manager.start()
+    spawned: list[bool] = []
+    try:
+        assert await pool.wait_idle(1)
+        sid = (await manager.create(project_path=str(tmp_path))).session_id
+        assert await manager.wait_ready(sid)
+        # a job that outlives SIGHUP and SIGTERM keeps the shutdown busy past refill_delay
+        manager.write(sid, "(trap '' HUP TERM; sleep 30) & echo stubborn > stubborn\r")
+        await wait_for(lambda: (tmp_path / "stubborn").exists(), what="the stubborn job")
+        assert await pool.wait_idle(1)
+        spawn = pool._spawn_shell
+
+        def counting_spawn(*, warming: bool):  # type: ignore[no-untyped-def]
+            spawned.append(warming)
+            return spawn(warming=warming)
+
+        pool._spawn_shell = counting_spawn  # type: ignore[method-assign]
+        await manager.create(project_path=str(tmp_path))  # its refill is due in 0.2 s
+    finally:
+        await manager.shutdown()
+    assert spawned == [], "no shell is warmed while synk ends its sessions"
