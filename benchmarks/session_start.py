@@ -74,7 +74,6 @@ async def open_manager(pooled: bool, home: str) -> SessionManager:
         shell="/bin/bash",
         env={"HOME": home},
         initial_pool_size=2 if pooled else 0,
-        recycle_enabled=pooled,
         max_pool_size=4,
     )
     manager = SessionManager(ProcessPool(config), post=AnswerSink())
@@ -83,7 +82,7 @@ async def open_manager(pooled: bool, home: str) -> SessionManager:
 
 
 async def settle(*managers: SessionManager) -> None:
-    """Until every pool is at rest: its warm shells idle, no warm-up, recycle
+    """Until every pool is at rest: its warm shells idle, no warm-up
     or ending shell left (the state a person finds when they open a session)."""
     for manager in managers:
         pool = manager.pool
@@ -197,7 +196,7 @@ async def measure(runs: int, home: str, workdir: str) -> dict[str, list[float]]:
     try:
         for run in range(runs):
             token = f"answer-{run}-{os.getpid()}"
-            # each start on a machine at rest: no warm-up, recycle or ending
+            # each start on a machine at rest: no warm-up or ending
             # shell of another contestant running beside it
             await settle(pooled, cold)
             on_screen, posted = await synk_run(pooled, workdir, token + "p")

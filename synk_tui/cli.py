@@ -24,6 +24,7 @@ from synk_tui import __version__
 from synk_tui.agents import BADGES, check_agent, normalize_agent_type
 from synk_tui.config import Config, load_config
 from synk_tui.errors import InvalidArgumentError, PersistenceError
+from synk_tui.orphans import become_subreaper, kill_adopted_now
 from synk_tui.sanitize import safe_text
 
 EXIT_USAGE = 2
@@ -207,6 +208,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from synk_tui.app import SynkApp  # imported late: --help and errors stay fast
 
     app = SynkApp(options, config)
+    # Orphans of the sessions (`setsid` jobs, agents' daemons) become synk's
+    # children, so quitting ends them too (see synk_tui/orphans.py).
+    become_subreaper()
     try:
         app.run()
     except OSError:
@@ -215,6 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         # Last resort if the app died before its own shutdown: no child survives synk.
         app.manager.kill_all_now()
+        kill_adopted_now()
     if app.saved_on_quit is not None:
         path = safe_text(app.saved_on_quit, 1000)
         name = safe_text(shlex.quote(app.saved_on_quit.stem), 1000)

@@ -24,12 +24,17 @@ class PoolSettings:
     initial_pool_size: int = 2
     max_pool_size: int = 4
     max_active: int = 12
-    recycle_enabled: bool = True
-    max_pty_age: float = 30 * 60.0
     warmup_delay: float = 0.1
     shell: str = ""
     prompt_pattern: str = r"\$\s*$"
     warm_timeout: float = 5.0
+
+
+DEPRECATED_KEYS = {
+    ("pool", "recycle_enabled"): "a session's shell is never reused by another session",
+    ("pool", "max_pty_age"): "a session's shell is never reused by another session",
+}
+"""Keys that no longer do anything, with why: a warning, never a failure."""
 
 
 @dataclass
@@ -140,6 +145,12 @@ def parse_config(data: dict[str, Any], source: str = "config.toml") -> Config:
             continue
         known = {f.name for f in dataclasses.fields(section)}
         for key, value in section_value.items():
+            why = DEPRECATED_KEYS.get((section_name, key))
+            if why is not None:
+                config.warnings.append(
+                    f"{source}: {section_name}.{key} is deprecated and ignored ({why})"
+                )
+                continue
             if key not in known:
                 config.warnings.append(f"{source}: unknown key {section_name}.{key} ignored")
                 continue

@@ -3,14 +3,20 @@
 A login shell with real dotfiles takes 10-160 ms to reach its prompt; a warm
 one answers a command in well under a millisecond. The pool keeps a few
 shells spawned and sitting at their prompt (Warming -> Idle), hands them out
-first-in first-out, refills itself shortly after each claim and, when a plain
-shell's session ends, cleans it and takes it back (recycling).
+first-in first-out, and refills itself in the background shortly after each
+claim and each release. A shell serves one session only: when the session
+ends, its whole terminal session is ended (never cleaned and handed to
+another session, which would inherit its variables, functions, traps, jobs
+and history), and a fresh shell takes its slot in the pool.
 
 Claiming a warm shell types one setup line into it: a leading space keeps it
 out of history (bash with ignorespace, which the pool asks for, zsh's
 hist_ignore_space, fish), and a marker printed at its end tells exactly where
 the setup's own echo ends. Everything before the marker is dropped, so the
-session starts on a clean screen with a fresh prompt (or the agent).
+session starts on a clean screen with a fresh prompt (or the agent). Values
+of the caller's `private_env` are never on that line: it sources a private
+file that holds them (`private_env.py`), removed as soon as the marker shows
+the setup ran.
 
 A warm POSIX-family shell waits for that line "armed": sitting in the `read`
 builtin (`ARM_LINE`) rather than in its line editor, so the kernel's line
@@ -44,6 +50,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from synk_tui import __version__
@@ -51,6 +58,7 @@ from synk_tui.agents import default_shell
 from synk_tui.config import PoolSettings
 from synk_tui.errors import InvalidArgumentError, MaxSessionsError, PoolError
 from synk_tui.events import AppError, PoolStatus
+from synk_tui.private_env import PrivateEnvFiles, source_command
 from synk_tui.pty_process import PtyProcess
 
 GENERIC_PROMPT = re.compile("[$#%>\u276f\u00bb\u2192\u279c]\\s*$")
@@ -117,7 +125,6 @@ class PtyState(enum.Enum):
     WARMING = "warming"
     IDLE = "idle"
     ACTIVE = "active"
-    RECYCLING = "recycling"
     DEAD = "dead"
 
 
@@ -132,8 +139,6 @@ class PoolConfig:
     initial_pool_size: int = _SETTINGS.initial_pool_size
     max_pool_size: int = _SETTINGS.max_pool_size
     max_active: int = _SETTINGS.max_active
-    recycle_enabled: bool = _SETTINGS.recycle_enabled
-    max_pty_age: float = _SETTINGS.max_pty_age
     warmup_delay: float = _SETTINGS.warmup_delay
     shell: str = field(default_factory=default_shell)
     prompt_pattern: str = _SETTINGS.prompt_pattern
@@ -154,8 +159,6 @@ class PoolConfig:
     quiet_time: float = 0.5
     """Quiet time after any output that counts as ready when no pattern matches."""
     setup_timeout: float = 5.0
-    recycle_interrupt_wait: float = 0.5
-    recycle_timeout: float = 2.0
     kill_grace: float = 3.0
 
     @classmethod
@@ -165,8 +168,6 @@ class PoolConfig:
             "initial_pool_size": settings.initial_pool_size,
             "max_pool_size": settings.max_pool_size,
             "max_active": settings.max_active,
-            "recycle_enabled": settings.recycle_enabled,
-            "max_pty_age": settings.max_pty_age,
             "warmup_delay": settings.warmup_delay,
             "prompt_pattern": settings.prompt_pattern,
             "warm_timeout": settings.warm_timeout,
@@ -208,6 +209,8 @@ class PooledPty:
         self._marker: bytes | None = None
         self._claimed: asyncio.Future[bytes] | None = None
         self._on_ready: Callable[[bytes], None] | None = None
+        self.env_file: Path | None = None
+        """The private file the setup sources; removed once the setup ran."""
 
     def expect_marker(
         self,
@@ -252,6 +255,7 @@ class PooledPty:
         rest = bytes(self.output[index + len(self._marker) :])
         self.output.clear()
         self._marker = None
+        self.remove_env_file()
         if not self._claimed.done():
             self._claimed.set_result(rest)
         if self._on_ready is not None:
@@ -261,6 +265,11 @@ class PooledPty:
             self.stop_buffering()
         self._wake()
         return True
+
+    def remove_env_file(self) -> None:
+        """The setup has run (or never will): its private file goes."""
+        path, self.env_file = self.env_file, None
+        PrivateEnvFiles.remove(path)
 
     def _wake(self) -> None:
         for waiter in self._waiters:
@@ -275,11 +284,6 @@ class PooledPty:
                 await asyncio.wait_for(waiter.wait(), timeout)
         finally:
             self._waiters.remove(waiter)
-
-    @property
-    def age(self) -> float:
-        """Seconds since the shell was spawned."""
-        return time.monotonic() - self.process.started_at
 
 
 @dataclass
@@ -307,7 +311,7 @@ class ClaimedPty:
 
 
 class ProcessPool:
-    """Pre-warmed shells, claimed FIFO, refilled and recycled."""
+    """Pre-warmed shells, claimed FIFO, each used by one session, refilled."""
 
     def __init__(self, config: PoolConfig | None = None) -> None:
         self.config = config or PoolConfig()
@@ -318,7 +322,7 @@ class ProcessPool:
         self._warming: set[PooledPty] = set()
         self._warms_scheduled = 0
         """Warm-ups waiting out their stagger delay: spare shells not spawned yet."""
-        self._recycling: set[PooledPty] = set()
+        self._env_files = PrivateEnvFiles()
         self._active: dict[int, PooledPty] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._warm_failures = 0
@@ -338,7 +342,7 @@ class ProcessPool:
         """(idle, active, total) where total counts every live shell."""
         idle = len(self._idle)
         active = len(self._active)
-        total = idle + active + len(self._warming) + len(self._recycling)
+        total = idle + active + len(self._warming)
         return idle, active, total
 
     @property
@@ -360,6 +364,7 @@ class ProcessPool:
         *,
         working_dir: str,
         env: Mapping[str, str] | None = None,
+        private_env: Mapping[str, str] | None = None,
         exec_argv: Sequence[str] | None = None,
         cols: int = 80,
         rows: int = 24,
@@ -370,7 +375,10 @@ class ProcessPool:
         """Take a shell and type its setup now; `PendingClaim.task` completes it.
 
         Takes the oldest idle shell, or spawns one when none is idle (typing
-        the setup ahead instead of waiting for its prompt). Anything written
+        the setup ahead instead of waiting for its prompt). `env` is set on
+        the setup line; `private_env` (values that may be secret) through a
+        private file the line sources, so its values are never typed.
+        Anything written
         to the process from now on is typeahead: the shell reads it once the
         setup has run and echoes it after the new prompt. `on_ready(rest)`
         is called with the output after the setup as soon as it arrives.
@@ -383,7 +391,20 @@ class ProcessPool:
             raise PoolError("The shell pool is shut down")
         if len(self._active) >= self.config.max_active:
             raise MaxSessionsError(self.config.max_active)
-        line, marker = build_setup_line(working_dir, env or {}, exec_argv)
+        validate_env(private_env or {})
+        env_file = None
+        if private_env:
+            try:
+                env_file = self._env_files.write(private_env, os.path.basename(self.config.shell))
+            except OSError as error:
+                raise PoolError(f"Cannot hand the session its environment: {error}") from None
+        try:
+            line, marker = build_setup_line(
+                working_dir, env or {}, exec_argv, source=self._source(env_file)
+            )
+        except BaseException:
+            PrivateEnvFiles.remove(env_file)
+            raise
         shell: PooledPty | None = None
         while self._idle and shell is None:
             shell = self._idle.popleft()
@@ -392,7 +413,12 @@ class ProcessPool:
                 shell = None
         pooled = shell is not None
         if shell is None:
-            shell = self._spawn_shell(warming=False)
+            try:
+                shell = self._spawn_shell(warming=False)
+            except BaseException:
+                PrivateEnvFiles.remove(env_file)
+                raise
+        shell.env_file = env_file
         shell.process.resize(cols, rows)
         if pooled:
             shell.output.clear()
@@ -417,6 +443,12 @@ class ProcessPool:
         task = asyncio.ensure_future(self._finish_claim(shell, claimed, pooled, resend))
         return PendingClaim(shell.process, pooled, task, type_setup)
 
+    def _source(self, env_file: Path | None) -> str | None:
+        """The setup line's command that reads the private env file, if any."""
+        if env_file is None:
+            return None
+        return source_command(env_file, os.path.basename(self.config.shell))
+
     def _after_claim(self) -> None:
         self._post_status()
         self._schedule_refill()
@@ -426,6 +458,7 @@ class ProcessPool:
         *,
         working_dir: str,
         env: Mapping[str, str] | None = None,
+        private_env: Mapping[str, str] | None = None,
         exec_argv: Sequence[str] | None = None,
         cols: int = 80,
         rows: int = 24,
@@ -435,6 +468,7 @@ class ProcessPool:
         pending = self.claim_nowait(
             working_dir=working_dir,
             env=env,
+            private_env=private_env,
             exec_argv=exec_argv,
             cols=cols,
             rows=rows,
@@ -468,9 +502,11 @@ class ProcessPool:
                         wait = min(wait, max(self.config.quiet_time - quiet, 0.01))
                 await shell.wait_output(wait)
         except BaseException:
+            shell.remove_env_file()
             self._active.pop(shell.process.pid, None)
             await self._kill(shell)
             raise
+        shell.remove_env_file()
         if claimed.done():
             return claimed.result()
         self._active.pop(shell.process.pid, None)
@@ -479,50 +515,44 @@ class ProcessPool:
         self._post_status()
         raise error
 
-    async def release(self, process: PtyProcess, *, recycle: bool) -> None:
-        """Take a claimed shell back: recycle a healthy plain shell, else end it."""
+    async def release(self, process: PtyProcess) -> None:
+        """End a claimed shell's whole terminal session (never reused: the next
+        session would inherit its state); a fresh shell refills the pool."""
         shell = self._active.pop(process.pid, None)
-        if shell is None:
-            await process.terminate(self.config.kill_grace)
-            return
-        reusable = (
-            recycle
-            and self.config.recycle_enabled
-            and not self._closed
-            and process.alive
-            and shell.age < self.config.max_pty_age
-            and len(self._idle) + len(self._warming) + len(self._recycling)
-            < self.config.max_pool_size
-        )
-        if not reusable:
+        if shell is not None:
+            shell.remove_env_file()
             self._post_status()
+            self._schedule_refill()
             await self._kill(shell)
-            return
-        shell.state = PtyState.RECYCLING
-        self._recycling.add(shell)
-        self._post_status()
-        self._spawn_task(self._recycle(shell))
+        else:
+            await process.terminate(self.config.kill_grace)
 
-    async def shutdown(self) -> None:
-        """End every shell the pool still owns (claimed ones belong to sessions)."""
+    def stop_refilling(self) -> None:
+        """No claim and no new shell from now on (the sessions are being ended)."""
         self._closed = True
         if self._refill_handle is not None:
             self._refill_handle.cancel()
+            self._refill_handle = None
+
+    async def shutdown(self) -> None:
+        """End every shell the pool still owns (claimed ones belong to sessions)."""
+        self.stop_refilling()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        shells = [*self._idle, *self._warming, *self._recycling]
+        shells = [*self._idle, *self._warming]
         self._idle.clear()
         self._warming.clear()
-        self._recycling.clear()
         await asyncio.gather(*(self._kill(s) for s in shells), return_exceptions=True)
+        self._env_files.close()
         self._post_status()
 
     def kill_all_now(self) -> None:
         """Synchronous last resort for interpreter exit: SIGKILL every shell."""
         self._closed = True
-        for shell in [*self._idle, *self._warming, *self._recycling, *self._active.values()]:
+        for shell in [*self._idle, *self._warming, *self._active.values()]:
             shell.process.kill_now()
+        self._env_files.close()
 
     # -- warming -------------------------------------------------------------
 
@@ -536,7 +566,7 @@ class ProcessPool:
         self._refill_handle = None
         if self._closed or self._warming_stopped:
             return
-        spare = len(self._idle) + len(self._warming) + len(self._recycling) + self._warms_scheduled
+        spare = len(self._idle) + len(self._warming) + self._warms_scheduled
         wanted = min(self.config.initial_pool_size, self.config.max_pool_size) - spare
         for index in range(max(0, wanted)):
             self._warms_scheduled += 1
@@ -664,38 +694,7 @@ class ProcessPool:
         line = last_line(bytes(shell.output))
         return bool(self._prompt.search(line) or GENERIC_PROMPT.search(line))
 
-    # -- recycling and ending ------------------------------------------------
-
-    async def _recycle(self, shell: PooledPty) -> None:
-        """Ctrl+C, a pause, a reset, and a fresh prompt within the time limit."""
-        config = self.config
-        try:
-            shell.start_buffering()
-            shell.process.write(b"\x03")
-            await asyncio.sleep(config.recycle_interrupt_wait)
-            # A job that ignored Ctrl+C (an editor, say) still owns the terminal.
-            healthy = shell.process.foreground_pgid() == shell.process.pid
-            rest = None
-            if healthy:
-                shell.output.clear()
-                line, marker = build_setup_line(None, {}, None, reset=True)
-                shell.process.write(line)
-                rest = await self._wait_marker(shell, marker, config.recycle_timeout)
-            healthy = rest is not None and not self._closed
-            if healthy:
-                shell.output[:] = rest or b""
-                healthy = await self._wait_prompt(shell, config.recycle_timeout)
-                healthy = healthy and await self._arm(shell, config.recycle_timeout)
-        except asyncio.CancelledError:
-            self._recycling.discard(shell)
-            await self._kill(shell)
-            raise
-        self._recycling.discard(shell)
-        if healthy and not self._closed:
-            self._make_idle(shell)
-        else:
-            await self._kill(shell)
-            self._post_status()
+    # -- arming and ending ---------------------------------------------------
 
     async def _arm(self, shell: PooledPty, timeout: float) -> bool:
         """Put a POSIX-family shell at its prompt into the armed `read`;
@@ -788,16 +787,15 @@ def build_setup_line(
     env: Mapping[str, str],
     exec_argv: Sequence[str] | None,
     *,
-    reset: bool = False,
+    source: str | None = None,
 ) -> tuple[bytes, bytes]:
     """The line typed into a warm shell, and the marker that ends its echo.
 
     Written for every POSIX shell and fish: `cd`, `export NAME=value`,
-    `printf` and `exec` mean the same in all of them.
+    `printf` and `exec` mean the same in all of them. `source` is the
+    command that reads the private environment file (see `private_env.py`).
     """
     parts: list[str] = []
-    if reset:
-        parts.append("stty sane 2>/dev/null")
     if working_dir is not None:
         if "\t" in working_dir or _CONTROL_CHARS.search(working_dir):
             raise InvalidArgumentError(
@@ -812,6 +810,8 @@ def build_setup_line(
     assignments = [f"{name}={shlex.quote(value)}" for name, value in env.items()]
     if assignments:
         parts.append("export " + " ".join(assignments))
+    if source is not None:
+        parts.append(source)
     nonce = f"{_NONCE_PREFIX}{next(_nonce_counter):x}"
     parts.append(f"printf '\\033]697;synk-ready;%s\\007' {nonce}")
     if exec_argv:

@@ -5,7 +5,10 @@ non-blocking and driven by the asyncio loop: output arrives through
 `loop.add_reader` on the master, exit through a pidfd, so no thread and no
 polling timer is involved. Writes that the kernel cannot take at once are
 buffered and flushed when the master becomes writable, so a long paste never
-blocks the event loop.
+blocks the event loop; the buffer is bounded, so a child that never reads its
+input cannot grow synk's memory (input beyond `MAX_PENDING_INPUT` is refused
+and the caller tells the person, replies beyond `MAX_PENDING_REPLIES` are
+dropped).
 """
 
 from __future__ import annotations
@@ -32,6 +35,14 @@ SHORT_READ = 1024
 """A read this short emptied the terminal's buffer (an echo, a prompt): the
 next read is left to the loop's next readiness report, one system call and
 one exception fewer per keystroke. Long reads (a flood) read on."""
+
+MAX_PENDING_INPUT = 4 << 20
+"""Bytes of input that may wait for a child that does not read: a write that
+would go past it is refused whole (`write` returns False)."""
+
+MAX_PENDING_REPLIES = 64 << 10
+"""Answers to terminal queries are dropped while this much waits unread: a
+child that floods queries and never reads cannot grow the buffer."""
 
 _SETSID = shutil.which("setsid")
 """util-linux's setsid: `setsid --ctty` makes the child a session leader that
@@ -69,6 +80,16 @@ def session_members(sid: int) -> list[int]:
         if len(fields) > 3 and int(fields[3]) == sid and fields[0] != "Z":
             members.append(int(entry.name))
     return members
+
+
+_UNREAPED: set[int] = set()
+"""Pids of PTY children not reaped yet: `synk_tui.orphans` leaves them to
+their PtyProcess (reaping one would steal its exit status)."""
+
+
+def unreaped_children() -> frozenset[int]:
+    """The PTY children this process spawned and has not reaped yet."""
+    return frozenset(_UNREAPED)
 
 
 class PtyProcess:
@@ -111,6 +132,7 @@ class PtyProcess:
         os.set_blocking(master, False)
         self.fd: int = master
         self.pid: int = self._popen.pid
+        _UNREAPED.add(self.pid)
         self.argv: list[str] = argv
         self.cols = cols
         self.rows = rows
@@ -180,12 +202,27 @@ class PtyProcess:
 
     # -- writing -------------------------------------------------------------
 
-    def write(self, data: bytes) -> None:
-        """Send bytes to the child in order; never blocks, never drops."""
+    def write(self, data: bytes) -> bool:
+        """Send bytes to the child in order; never blocks.
+
+        False, and nothing of `data` sent, when the child already leaves so
+        much unread that `data` would take the waiting input past
+        MAX_PENDING_INPUT (the caller tells the person).
+        """
         if self._closed or not data:
-            return
+            return True
+        if len(self._write_buffer) + len(data) > MAX_PENDING_INPUT:
+            return False
         self._write_buffer += data
         self._flush()
+        return True
+
+    def write_reply(self, data: bytes) -> bool:
+        """Send an answer to a terminal query; dropped (False) while
+        MAX_PENDING_REPLIES or more wait unread."""
+        if len(self._write_buffer) >= MAX_PENDING_REPLIES:
+            return False
+        return self.write(data)
 
     def _flush(self) -> None:
         while self._write_buffer:
@@ -265,6 +302,7 @@ class PtyProcess:
         if self.exit_code is None:
             status = self._popen.poll()
             if status is not None:
+                _UNREAPED.discard(self.pid)
                 self.exit_code = 128 - status if status < 0 else status
         return self.exit_code
 
@@ -274,13 +312,9 @@ class PtyProcess:
         return self.poll() is None
 
     def signal_session(self, sig: int) -> None:
-        """Send `sig` to the child and every process of its session (its jobs)."""
-        if self.alive:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(self.pid, sig)
-        for pid in session_members(self.pid):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, sig)
+        """Send `sig` to the child, its process group and every process of its
+        terminal session (its jobs, `nohup` and `disown`ed ones included)."""
+        signal_session(self.pid, sig, leader_alive=self.alive)
 
     async def terminate(self, grace: float = 3.0) -> int:
         """End the child and its session: SIGHUP+SIGTERM, then SIGKILL after `grace`.
@@ -340,6 +374,22 @@ class PtyProcess:
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
         return self._loop
+
+
+def signal_session(sid: int, sig: int, *, leader_alive: bool = True) -> None:
+    """Send `sig` to the session leader `sid` (while alive: its pid may not be
+    reused before it is reaped), its process group, and every process whose
+    session id is `sid`."""
+    members = session_members(sid)
+    if leader_alive:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(sid, sig)
+    if leader_alive or members:  # else the group is gone and its id may be reused
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(sid, sig)
+    for pid in members:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, sig)
 
 
 def _set_winsize(fd: int, cols: int, rows: int) -> None:

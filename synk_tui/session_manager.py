@@ -47,8 +47,9 @@ from synk_tui.events import (
     SessionReady,
 )
 from synk_tui.git import current_branch
+from synk_tui.orphans import end_adopted, environ_names_session, is_subreaper
 from synk_tui.pool import ProcessPool, validate_env
-from synk_tui.pty_process import PtyProcess
+from synk_tui.pty_process import MAX_PENDING_INPUT, PtyProcess
 
 __all__ = [
     "AgentUnavailableError",
@@ -114,7 +115,8 @@ INPUT_HOLD_SECONDS = 0.5
 to take the terminal (see `_Session.held_input`); a shell without one (dash)
 never turns the terminal's echo off, and its input goes after this long."""
 NOT_STARTED = -1
-"""Exit code of a session whose process never started."""
+"""Exit code of a session whose process never started (one that started and
+died while its session was starting reports its own status, e.g. 137)."""
 
 STARTING = "starting"
 RUNNING = "running"
@@ -211,6 +213,8 @@ class _Session:
         """The warm shell's held-back setup end (`PendingClaim.type_setup`): it
         goes out with the first input, or on the next loop iteration."""
         self.hold_timer: asyncio.TimerHandle | None = None
+        self.dropping_input = False
+        """Input was refused (the child does not read it) and the person told."""
 
     @property
     def emulator(self) -> TerminalEmulator:
@@ -304,13 +308,14 @@ class SessionManager:
             "SYNK_PROJECT": project,
             "TERM": "xterm-256color",
             "COLORTERM": "truecolor",
-            **extra_env,
         }
         # Type the setup first: the shell reads it while the rest is built, and
-        # text written from here on follows it as typeahead.
+        # text written from here on follows it as typeahead. The caller's
+        # values (API keys) go through a private file, never typed.
         pending = self.pool.claim_nowait(
             working_dir=workdir,
-            env=session_env,
+            env={name: value for name, value in session_env.items() if name not in extra_env},
+            private_env=extra_env,
             exec_argv=exec_argv,
             cols=cols,
             rows=rows,
@@ -399,14 +404,20 @@ class SessionManager:
         why = error.message if isinstance(error, SynkError) else str(error) or repr(error)
         info = session.info
         self._post(AppError("session", f"Session {info.session_id} could not start: {why}"))
-        session.exit_code = NOT_STARTED
+        # A process that existed reports how it ended (137 for SIGKILL).
+        status = session.process.poll() if session.process is not None else None
+        session.exit_code = NOT_STARTED if status is None else status
         self._finish_exit(session)
 
     async def destroy(self, session_id: int) -> bool:
         """End a session and free its pane; False if it was already destroyed.
 
-        A plain shell goes back to the pool to be recycled; anything else is
-        ended (SIGHUP/SIGTERM, then SIGKILL after the grace time).
+        Its shell's process group and every process of its terminal session
+        (background, `nohup` and `disown`ed jobs) get SIGHUP/SIGTERM, then
+        SIGKILL after the grace time; a shell is never handed to another
+        session. Where synk is the subreaper (the app), orphans that left
+        the terminal session (`setsid`) and still carry the session's
+        SYNK_SESSION end too.
         """
         session = self._sessions.pop(session_id, None)
         if session is None:
@@ -419,18 +430,22 @@ class SessionManager:
             with contextlib.suppress(asyncio.CancelledError):
                 await session.start_task
         process = session.process
-        if process is not None and not process.closed:
-            process.set_reader(None)
-            recycle = session.info.agent_type == "terminal" and session.exit_code is None
-            await self.pool.release(process, recycle=recycle)
-        elif process is not None:
-            await self.pool.release(process, recycle=False)
+        if process is not None:
+            if not process.closed:
+                process.set_reader(None)
+            await self.pool.release(process)
+        if is_subreaper():
+            await end_adopted(
+                self.pool.config.kill_grace,
+                functools.partial(environ_names_session, session_id=session_id),
+            )
         session.ready.set()
         return True
 
     async def shutdown(self) -> None:
         """End every session's processes and the pool's; safe to call twice."""
         self._shut_down = True
+        self.pool.stop_refilling()  # ending sessions must not warm new shells
         for handle in (self._parse_handle, self._flush_handle):
             if handle is not None:
                 handle.cancel()
@@ -447,11 +462,7 @@ class SessionManager:
             if session.process is not None:
                 session.process.set_reader(None)
         await asyncio.gather(
-            *(
-                self.pool.release(s.process, recycle=False)
-                for s in sessions
-                if s.process is not None
-            ),
+            *(self.pool.release(s.process) for s in sessions if s.process is not None),
             return_exceptions=True,
         )
         for task in list(self._tasks):
@@ -482,16 +493,36 @@ class SessionManager:
             raise InvalidArgumentError("data must be text or bytes", "data")
         process = session.process
         held = session.held_input
-        if session.type_setup is not None and held is not None:
+        delivered = True
+        if held is not None and len(held) + len(payload) > MAX_PENDING_INPUT:
+            delivered = False
+        elif session.type_setup is not None and held is not None:
             held += payload
             self._type_setup(session)  # the setup's end and this input, unechoed
         elif held is not None and (held or not self._release_when_reading(session)):
             held += payload
         elif process is not None:  # the line editor (or whatever runs) reads keys
-            process.write(payload)
-            _input_sent(session)
+            delivered = process.write(payload)
+            if delivered:
+                _input_sent(session)
+        self._note_delivery(session, delivered, len(payload))
         if session_id == self._priority:
             self._typed_at = time.perf_counter()
+
+    def _note_delivery(self, session: _Session, delivered: bool, size: int) -> None:
+        """Say once (until input gets through again) that input was dropped
+        because the child leaves too much of it unread."""
+        if delivered:
+            session.dropping_input = False
+        elif not session.dropping_input:
+            session.dropping_input = True
+            self._post(
+                AppError(
+                    "session",
+                    f"Session {session.info.session_id} is not reading its input: "
+                    f"{size} bytes were not delivered (more is dropped until it reads)",
+                )
+            )
 
     def _type_setup(self, session: _Session) -> None:
         """End the held-back setup, with the input written since, in one write."""
@@ -522,8 +553,10 @@ class SessionManager:
             session.hold_timer.cancel()
             session.hold_timer = None
         if deliver and held and session.process is not None and session.exit_code is None:
-            session.process.write(bytes(held))
-            _input_sent(session)
+            delivered = session.process.write(bytes(held))
+            self._note_delivery(session, delivered, len(held))
+            if delivered:
+                _input_sent(session)
 
     def resize(self, session_id: int, cols: int, rows: int) -> None:
         """Resize the session's screen and PTY (the child gets SIGWINCH)."""
@@ -645,9 +678,10 @@ class SessionManager:
         self._post(SessionClipboard(session_id, text))
 
     def _reply(self, session: _Session, data: bytes) -> None:
-        """Answers to terminal queries go straight back to the child."""
+        """Answers to terminal queries go straight back to the child (dropped
+        while the child leaves too much unread: it asked and never read)."""
         if session.process is not None and session.exit_code is None:
-            session.process.write(data)
+            session.process.write_reply(data)
 
     def _in_background(self, session: _Session) -> bool:
         """True while another session has parsing priority."""

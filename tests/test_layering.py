@@ -34,6 +34,8 @@ CORE = [
     "persistence",
     "lifecycle",
     "sanitize",
+    "orphans",
+    "private_env",
 ]
 FORBIDDEN = ("textual.widgets", "textual.widget", "textual.app", "textual.screen")
 FORBIDDEN_SYNK = ("synk_tui.widgets", "synk_tui.app", "synk_tui.screens", "synk_tui.cli")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import termios
 from pathlib import Path
@@ -54,7 +55,7 @@ async def read_until(process: PtyProcess, needle: bytes, timeout: float = 5.0) -
 def test_defaults_match_the_spec() -> None:
     config = PoolConfig()
     assert (config.initial_pool_size, config.max_pool_size, config.max_active) == (2, 4, 12)
-    assert config.recycle_enabled and config.max_pty_age == 1800
+    assert not hasattr(config, "recycle_enabled") and not hasattr(config, "max_pty_age")
     assert config.warmup_delay == 0.1 and config.warm_timeout == 5.0
     assert config.prompt_pattern == r"\$\s*$"
 
@@ -117,7 +118,7 @@ async def test_claim_is_fifo_sets_up_and_hides_the_setup(tmp_path: Path) -> None
         assert f"[{workdir}|7|it's $HOME|xterm-256color|truecolor|unset]".encode() in out
         # neither the setup nor the armed read is in shell history: ours is its only entry
         assert b"    1  echo" in out and b"    2  " not in out
-        await pool.release(claimed.process, recycle=False)
+        await pool.release(claimed.process)
         await wait_for(lambda: not alive(claimed.process.pid), 5, "the shell to end")
     finally:
         await pool.shutdown()
@@ -173,11 +174,11 @@ async def test_armed_shell_takes_any_setup_and_a_new_size(tmp_path: Path, value_
         assert claimed.pooled
         collector = Collector(claimed.process)
         claimed.process.write(b'echo "size=$(stty size) len=${#BIG}"\r')
-        out = await collector.until(b"len=")
-        out = await collector.until(b"test$ ")
+        # the answer, not the echo of the command (which holds "len=" too)
+        out = await collector.until(f"len={value_size}\r\n".encode())
         assert f"size=31 97 len={value_size}".encode() in out
         assert value.encode() not in out  # the setup's echo stays hidden
-        await pool.release(claimed.process, recycle=False)
+        await pool.release(claimed.process)
     finally:
         await pool.shutdown()
 
@@ -200,7 +201,7 @@ async def test_a_held_setup_runs_only_when_its_end_is_typed(tmp_path: Path) -> N
         collector.seen[:0] = rest
         out = await collector.until(b"held-42\r\n")
         assert out.count(b"echo held-") == 1, out  # typed once, echoed once
-        await pool.release(pending.process, recycle=False)
+        await pool.release(pending.process)
     finally:
         await pool.shutdown()
 
@@ -214,7 +215,7 @@ async def test_refills_after_a_claim(tmp_path: Path) -> None:
         assert pool.status()[0] == 1
         assert await pool.wait_idle(2), "the pool refills to initial_pool_size"
         assert pool.status() == (2, 1, 3)
-        await pool.release(claimed.process, recycle=False)
+        await pool.release(claimed.process)
     finally:
         await pool.shutdown()
 
@@ -232,7 +233,7 @@ async def test_claim_during_the_warm_up_stagger_does_not_overfill(tmp_path: Path
             "every warm-up spawned and ready",
         )
         assert pool.status() == (2, 1, 3)
-        await pool.release(claimed.process, recycle=False)
+        await pool.release(claimed.process)
     finally:
         await pool.shutdown()
 
@@ -245,7 +246,7 @@ async def test_empty_pool_spawns_on_demand(tmp_path: Path) -> None:
         assert not claimed.pooled
         claimed.process.write(b"echo on-demand-$((40+2))\r")
         assert b"on-demand-42" in await read_until(claimed.process, b"on-demand-42")
-        await pool.release(claimed.process, recycle=False)
+        await pool.release(claimed.process)
     finally:
         await pool.shutdown()
 
@@ -262,43 +263,28 @@ async def test_max_active(tmp_path: Path) -> None:
         assert info.value.code == "max_sessions"
     finally:
         for claim in claims:
-            await pool.release(claim.process, recycle=False)
+            await pool.release(claim.process)
         await pool.shutdown()
 
 
-async def test_recycles_a_healthy_shell(tmp_path: Path) -> None:
+async def test_a_released_shell_is_ended_and_replaced_by_a_fresh_one(tmp_path: Path) -> None:
     pool = ProcessPool(pool_config(tmp_path, initial_pool_size=1, max_pool_size=2))
     await pool.start()
     try:
         assert await pool.wait_idle(1)
         claimed = await pool.claim(working_dir=str(tmp_path))
         pid = claimed.process.pid
-        claimed.process.write(b"sleep 1000\r")  # a job the recycling interrupts
-        await asyncio.sleep(0.2)
-        await pool.release(claimed.process, recycle=True)
-        await wait_for(lambda: pid in [s.process.pid for s in pool._idle], 5, "recycled shell idle")
-        # Claim until the recycled shell comes back (FIFO: the refill shell first).
-        for _ in range(2):
-            again = await pool.claim(working_dir=str(tmp_path))
-            if again.process.pid == pid:
-                break
-        assert again.process.pid == pid
-        again.process.write(b"echo recycled-ok\r")
-        assert b"recycled-ok" in await read_until(again.process, b"recycled-ok\r\n")
-        await pool.release(again.process, recycle=False)
-    finally:
-        await pool.shutdown()
-        await wait_for(lambda: not alive(pid), 5, "recycled shell ended at shutdown")
-
-
-async def test_old_shells_are_not_recycled(tmp_path: Path) -> None:
-    pool = ProcessPool(pool_config(tmp_path, initial_pool_size=0, max_pty_age=0.0))
-    await pool.start()
-    try:
-        claimed = await pool.claim(working_dir=str(tmp_path))
-        await pool.release(claimed.process, recycle=True)
-        assert not alive(claimed.process.pid)
-        assert pool.status() == (0, 0, 0)
+        claimed.process.write(b"sleep 1000 & echo job=$!.\r")
+        collector = Collector(claimed.process)
+        found = await wait_for(lambda: re.search(rb"job=(\d+)\.", collector.seen), 5, "job")
+        claimed.process.set_reader(None)
+        job = int(found.group(1))
+        assert alive(job)
+        await pool.release(claimed.process)
+        assert not alive(pid), "the shell never goes back to the pool"
+        assert not alive(job), "nor do its jobs outlive the release"
+        await wait_for(lambda: pool.status() == (1, 0, 1), 5, "the pool refilled")
+        assert pid not in [s.process.pid for s in pool._idle]
     finally:
         await pool.shutdown()
 
@@ -320,7 +306,7 @@ async def test_prompts_the_default_pattern_misses(tmp_path: Path, shell: str, pr
         claimed = await pool.claim(working_dir=str(tmp_path))
         claimed.process.write(b"echo works-$((6*7))\r")
         assert b"works-42" in await read_until(claimed.process, b"works-42")
-        await pool.release(claimed.process, recycle=False)
+        await pool.release(claimed.process)
     finally:
         await pool.shutdown()
 

@@ -36,7 +36,6 @@ from synk_tui.session_manager import (
 )
 from tests.core_helpers import (
     EventLog,
-    alive,
     descendants_alive,
     make_manager,
     pool_config,
@@ -230,22 +229,6 @@ async def test_destroy_frees_the_pane_index(
     assert [i.session_id for i in manager.list()] == [1, 4, 3]
 
 
-async def test_destroyed_plain_shell_is_recycled(tmp_path: Path) -> None:
-    manager, _ = make_manager(tmp_path, initial_pool_size=1, max_pool_size=2)
-    await manager.start()
-    try:
-        assert await manager.pool.wait_idle(1)
-        sid = await started(manager, tmp_path)
-        pid = manager.info(sid).pid
-        assert await manager.destroy(sid)
-        await wait_for(
-            lambda: pid in [s.process.pid for s in manager.pool._idle], what="shell back in pool"
-        )
-        assert alive(pid)  # type: ignore[arg-type]
-    finally:
-        await manager.shutdown()
-
-
 async def test_agent_is_exec_d_in_the_shell(tmp_path: Path) -> None:
     agent = tmp_path / "fake-claude"
     agent.write_text('#!/bin/sh\necho "agent in $PWD args:$*"\nexec sleep 1000\n')
@@ -265,8 +248,11 @@ async def test_agent_is_exec_d_in_the_shell(tmp_path: Path) -> None:
             what="the agent's output",
         )
         pid = manager.info(sid).pid
-        comm = Path(f"/proc/{pid}/comm").read_text().strip()
-        assert comm == "sleep", "the agent replaced the shell (exec), keeping its pid"
+        # the agent prints, then execs sleep: under load the exec may lag the output
+        await wait_for(
+            lambda: Path(f"/proc/{pid}/comm").read_text().strip() == "sleep",
+            what="the agent replaced the shell (exec), keeping its pid",
+        )
         assert "test$" not in screen_text(manager, sid)
     finally:
         await manager.shutdown()
@@ -519,7 +505,8 @@ async def test_failed_start_is_reported_and_harms_no_one(tmp_path: Path) -> None
         message = log.of(AppError)[0].message
         assert f"Session {bad} could not start" in message and "exited (code 4)" in message
         assert manager.info(bad).status == "exited"
-        assert [e.exit_code for e in log.of(SessionExit) if e.session_id == bad] == [-1]
+        # the shell existed: its own status, not "never started" (-1)
+        assert [e.exit_code for e in log.of(SessionExit) if e.session_id == bad] == [4]
         manager.write(good, "echo still-fine\r")
         await wait_for(lambda: "still-fine" in screen_text(manager, good))
         assert [i.session_id for i in manager.list()] == [good, bad]
