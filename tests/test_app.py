@@ -110,7 +110,7 @@ async def test_starts_in_input_mode_on_pane_1_and_keys_go_only_there(tmp_path: P
     app = make_app(tmp_path, 4)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(pilot, app, 4)
-        assert columns_rows(app) == (2, 2)
+        await wait_until(pilot, lambda: columns_rows(app) == (2, 2), what="a 2x2 layout")
         first = app.grid.tiles[0]
         assert app.mode == "input" and app.focused is first.body
         assert app.status_bar.mode == "input"
