@@ -515,6 +515,15 @@ class SessionManager:
         session.screen_changed = True
         self._schedule_flush()
 
+    def input_held(self, session_id: int) -> bool:
+        """True while input written to a starting session waits to be released.
+
+        It goes out in one write once the program reads keys; a prompt's
+        submit key must come after that, as a write of its own.
+        """
+        session = self._get(session_id)
+        return bool(session.held_input) and session.exit_code is None
+
     def screen(self, session_id: int) -> TerminalEmulator:
         """The session's emulator, for the UI to draw (read-only use)."""
         return self._get(session_id).emulator

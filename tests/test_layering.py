@@ -33,6 +33,7 @@ CORE = [
     "persistence",
     "lifecycle",
     "sanitize",
+    "prompt_delivery",
 ]
 FORBIDDEN = ("textual.widgets", "textual.widget", "textual.app", "textual.screen")
 FORBIDDEN_SYNK = ("synk_tui.widgets", "synk_tui.app", "synk_tui.screens", "synk_tui.cli")

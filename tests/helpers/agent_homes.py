@@ -9,6 +9,7 @@ leaves an `app-server` daemon behind).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -129,16 +130,12 @@ def kill_home_processes(home: Path, grace: float = 2.0) -> list[int]:
     helpers outlive the TUI), by pid: SIGTERM, then SIGKILL. Returns the pids."""
     pids = processes_with_home(home)
     for pid in pids:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline and processes_with_home(home):
         time.sleep(0.05)
     for pid in processes_with_home(home):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     return pids

@@ -57,6 +57,12 @@ class Reply:
     text: str = ""
     json_value: dict[str, Any] = field(default_factory=dict)
 
+    def pause_before(self, index: int) -> float:
+        """Seconds to wait before streaming piece `index`."""
+        if self.kind != "slow":
+            return 0.0
+        return SLOW_FIRST_PAUSE if index == 0 else SLOW_PAUSE
+
     @property
     def pieces(self) -> list[str]:
         """The text in the pieces it streams in."""
@@ -173,7 +179,7 @@ class _Handler(BaseHTTPRequestHandler):
     model: FakeModel
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the tests read `model.turns` instead."""
 
     # -- plumbing ----------------------------------------------------------
@@ -300,11 +306,15 @@ class _Handler(BaseHTTPRequestHandler):
             )
             yield (
                 "content_block_start",
-                {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+                {
+                    "type": "content_block_start",
+                    "index": 0,
+                    "content_block": {"type": "text", "text": ""},
+                },
                 0.0,
             )
             for i, piece in enumerate(reply.pieces):
-                pause = (SLOW_FIRST_PAUSE if i == 0 else SLOW_PAUSE) if reply.kind == "slow" else 0
+                pause = reply.pause_before(i)
                 yield (
                     "content_block_delta",
                     {
@@ -338,7 +348,10 @@ class _Handler(BaseHTTPRequestHandler):
                     {
                         "type": "content_block_delta",
                         "index": 1,
-                        "delta": {"type": "input_json_delta", "partial_json": json.dumps(arguments)},
+                        "delta": {
+                            "type": "input_json_delta",
+                            "partial_json": json.dumps(arguments),
+                        },
                     },
                     0.0,
                 )
@@ -364,7 +377,9 @@ class _Handler(BaseHTTPRequestHandler):
         tool_result = last_item.get("type") == "function_call_output"
         users = [i for i in items if i.get("role") == "user"]
         text = _text_of(users[-1].get("content")) if users else ""
-        text_format = (body.get("text") or {}).get("format") if isinstance(body.get("text"), dict) else None
+        text_format = (
+            (body.get("text") or {}).get("format") if isinstance(body.get("text"), dict) else None
+        )
         if isinstance(text_format, dict) and text_format.get("type") == "json_schema":
             reply = Reply("json", json.dumps(_json_for_schema(body)))
         else:
@@ -384,7 +399,10 @@ class _Handler(BaseHTTPRequestHandler):
             base = {"id": response_id, "object": "response", "model": body.get("model")}
             yield (
                 "response.created",
-                {"type": "response.created", "response": {**base, "status": "in_progress", "output": []}},
+                {
+                    "type": "response.created",
+                    "response": {**base, "status": "in_progress", "output": []},
+                },
                 0.0,
             )
             output: list[dict[str, Any]] = []
@@ -406,7 +424,7 @@ class _Handler(BaseHTTPRequestHandler):
                     0.0,
                 )
                 for i, piece in enumerate(reply.pieces):
-                    pause = (SLOW_FIRST_PAUSE if i == 0 else SLOW_PAUSE) if reply.kind == "slow" else 0
+                    pause = reply.pause_before(i)
                     yield (
                         "response.output_text.delta",
                         {
@@ -493,7 +511,11 @@ class _Handler(BaseHTTPRequestHandler):
             candidate: dict[str, Any] = {"content": {"role": "model", "parts": parts}, "index": 0}
             if finish:
                 candidate["finishReason"] = "STOP"
-            return {"candidates": [candidate], "usageMetadata": usage, "modelVersion": "gemini-fake"}
+            return {
+                "candidates": [candidate],
+                "usageMetadata": usage,
+                "modelVersion": "gemini-fake",
+            }
 
         call_parts: list[dict[str, Any]] = []
         if reply.kind == "touch":
@@ -512,7 +534,7 @@ class _Handler(BaseHTTPRequestHandler):
         def events() -> Iterator[tuple[str | None, Any, float]]:
             pieces = reply.pieces
             for i, piece in enumerate(pieces):
-                pause = (SLOW_FIRST_PAUSE if i == 0 else SLOW_PAUSE) if reply.kind == "slow" else 0
+                pause = reply.pause_before(i)
                 last_piece = i == len(pieces) - 1
                 yield (None, chunk([{"text": piece}], last_piece and not call_parts), pause)
             if call_parts:
