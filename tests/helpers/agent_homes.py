@@ -94,7 +94,14 @@ def prepare_home(home: Path, project: Path, model_url: str) -> dict[str, str]:
     gemini = home / ".gemini"
     gemini.mkdir(exist_ok=True)
     (gemini / "settings.json").write_text(
-        json.dumps({"security": {"auth": {"selectedType": "gemini-api-key"}}})
+        json.dumps(
+            {
+                "security": {"auth": {"selectedType": "gemini-api-key"}},
+                # No update check, no usage statistics: nothing leaves 127.0.0.1.
+                "general": {"enableAutoUpdate": False, "enableAutoUpdateNotification": False},
+                "privacy": {"usageStatisticsEnabled": False},
+            }
+        )
     )
     (gemini / "trustedFolders.json").write_text(json.dumps({project_dir: "TRUST_FOLDER"}))
     return {

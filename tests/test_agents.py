@@ -1,0 +1,145 @@
+"""The real Claude Code, Codex and Gemini CLIs in synk sessions, offline.
+
+Each CLI (installed at pinned versions by scripts/install-agents.sh) runs on
+a real PTY through the SessionManager, in a temporary HOME whose settings
+point it at a scripted fake model on 127.0.0.1 (tests/helpers/fake_model.py).
+Each CLI is started once for the whole module; every process that ran with
+the temporary HOME (Codex's app-server daemon too) is ended at the end.
+Without the CLIs (no node/npm) the module skips and says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from synk_tui.config import AgentSettings
+from synk_tui.prompt_delivery import PromptDelivery
+from synk_tui.session_manager import SessionManager
+from tests.core_helpers import make_manager, screen_text, wait_for
+from tests.helpers.agent_homes import (
+    agent_command,
+    kill_home_processes,
+    missing_agents,
+    prepare_home,
+    processes_with_home,
+)
+from tests.helpers.fake_model import FakeModel
+
+MISSING = missing_agents()
+
+pytestmark = [
+    pytest.mark.agents,
+    pytest.mark.asyncio(loop_scope="module"),
+    pytest.mark.skipif(bool(MISSING), reason=MISSING or "agent CLIs installed"),
+    pytest.mark.timeout(240),
+]
+
+AGENT_TYPES = ("claude_code", "codex", "gemini_cli")
+
+IDLE_PROMPT = {
+    "claude_code": re.compile("^\u276f", re.MULTILINE),
+    "codex": re.compile("^\u203a ", re.MULTILINE),
+    "gemini_cli": re.compile(r"Type your message"),
+}
+"""What each CLI shows once its input box is up (the strings of these versions)."""
+
+START_SECONDS = 90.0
+"""Under load on 2 cores a CLI's first start (node, its bundle) can take a while."""
+TURN_SECONDS = 60.0
+
+
+@dataclass
+class Agents:
+    """The module's three running CLIs and what they run against."""
+
+    manager: SessionManager
+    model: FakeModel
+    home: Path
+    project: Path
+    sessions: dict[str, int]
+    delivery: PromptDelivery
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def agents(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Agents]:
+    base = tmp_path_factory.mktemp("agents")
+    project = base / "project"
+    project.mkdir()
+    home = base / "home"
+    with FakeModel(lifetime=600) as model:
+        env = prepare_home(home, project, model.url)
+        manager, _ = make_manager(base, env={"HOME": str(home)})
+        manager.agents = AgentSettings(
+            **{agent_type: str(agent_command(agent_type)) for agent_type in AGENT_TYPES}
+        )
+        await manager.start()
+        try:
+            sessions: dict[str, int] = {}
+            for agent_type in AGENT_TYPES:
+                created = await manager.create(
+                    agent_type=agent_type, project_path=str(project), env=env, cols=120, rows=40
+                )
+                sessions[agent_type] = created.session_id
+            for agent_type, session_id in sessions.items():
+                await wait_for(
+                    lambda s=session_id, a=agent_type: IDLE_PROMPT[a].search(
+                        screen_text(manager, s)
+                    ),
+                    START_SECONDS,
+                    f"{agent_type}'s input box",
+                )
+            delivery = PromptDelivery(manager)
+            yield Agents(manager, model, home, project, sessions, delivery)
+            delivery.cancel_all()
+        finally:
+            await manager.shutdown()
+            kill_home_processes(home)
+    assert processes_with_home(home) == [], "a process of the agents outlived the tests"
+
+
+def answered(agents: Agents, agent_type: str, answer: str) -> bool:
+    """The whole answer is on the agent's screen (lines may wrap)."""
+    text = " ".join(screen_text(agents.manager, agents.sessions[agent_type]).split())
+    return answer in text
+
+
+@pytest.mark.parametrize("agent_type", AGENT_TYPES)
+async def test_each_agent_answers_a_slow_prompt(agents: Agents, agent_type: str) -> None:
+    tag = f"tag-slow{agent_type.replace('_', '')}"
+    sent = agents.delivery.send(agents.sessions[agent_type], f"hello slow {tag}")
+    assert await asyncio.wait_for(sent, 10)
+    words = " ".join(f"word{i}" for i in range(1, 17))
+    await wait_for(
+        lambda: answered(agents, agent_type, f"Slow answer for {tag}: {words} end."),
+        TURN_SECONDS,
+        f"{agent_type}'s slow answer on its screen",
+    )
+    assert any(tag in turn.user_text and turn.kind == "slow" for turn in agents.model.turns)
+
+
+async def test_one_broadcast_is_submitted_by_all_three(agents: Agents) -> None:
+    """The prompt reaches each CLI's input box and each one submits it."""
+    for agent_type, session_id in agents.sessions.items():
+        await wait_for(
+            lambda s=session_id, a=agent_type: IDLE_PROMPT[a].search(
+                screen_text(agents.manager, s)
+            ),
+            TURN_SECONDS,
+            f"{agent_type} back at its prompt",
+        )
+    tag = "tag-broadcast1"
+    sent = [agents.delivery.send(s, f"broadcast {tag}") for s in agents.sessions.values()]
+    assert await asyncio.wait_for(asyncio.gather(*sent), 10) == [True, True, True]
+    for agent_type in AGENT_TYPES:
+        await wait_for(
+            lambda a=agent_type: answered(agents, a, f"Short answer for {tag}."),
+            TURN_SECONDS,
+            f"{agent_type}'s answer to the broadcast",
+        )
