@@ -3,14 +3,19 @@
 Each CLI (installed at pinned versions by scripts/install-agents.sh) runs on
 a real PTY through the SessionManager, in a temporary HOME whose settings
 point it at a scripted fake model on 127.0.0.1 (tests/helpers/fake_model.py).
-Each CLI is started once for the whole module; every process that ran with
-the temporary HOME (Codex's app-server daemon too) is ended at the end.
-Without the CLIs (no node/npm) the module skips and says why.
+Everything runs in a network namespace with only loopback (the CLIs look
+up and call other hosts on their own; there that fails without a packet
+leaving the machine). Each CLI is started once for the whole module; every
+process that ran with the temporary HOME (Codex's app-server daemon too) is
+ended at the end. Without the CLIs (no node/npm) or without the privilege
+to make a network namespace, the module skips and says why.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -31,6 +36,7 @@ from tests.helpers.agent_homes import (
     processes_with_home,
 )
 from tests.helpers.fake_model import FakeModel
+from tests.helpers.offline import LoopbackOnlyUnavailable, loopback_only
 
 MISSING = missing_agents()
 
@@ -73,7 +79,12 @@ async def agents(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Agen
     project = base / "project"
     project.mkdir()
     home = base / "home"
-    with FakeModel(lifetime=600) as model:
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(loopback_only())
+        except LoopbackOnlyUnavailable as error:
+            pytest.skip(str(error))
+        model = stack.enter_context(FakeModel(lifetime=600))
         env = prepare_home(home, project, model.url)
         manager, _ = make_manager(base, env={"HOME": str(home)})
         manager.agents = AgentSettings(
@@ -102,6 +113,20 @@ async def agents(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Agen
             await manager.shutdown()
             kill_home_processes(home)
     assert processes_with_home(home) == [], "a process of the agents outlived the tests"
+
+
+def interfaces_of(pid: int) -> list[str]:
+    """The network interfaces process `pid` sees (its namespace's)."""
+    lines = Path(f"/proc/{pid}/net/dev").read_text().splitlines()[2:]
+    return [line.split(":", 1)[0].strip() for line in lines]
+
+
+async def test_the_agents_see_no_network_but_loopback(agents: Agents) -> None:
+    for agent_type, session_id in agents.sessions.items():
+        pid = agents.manager.info(session_id).pid
+        assert pid is not None
+        assert interfaces_of(pid) == ["lo"], agent_type
+    assert len(interfaces_of(os.getpid())) >= 1
 
 
 def answered(agents: Agents, agent_type: str, answer: str) -> bool:

@@ -109,6 +109,7 @@ def prepare_home(home: Path, project: Path, model_url: str) -> dict[str, str]:
         "ANTHROPIC_BASE_URL": model_url,
         "ANTHROPIC_API_KEY": ANTHROPIC_KEY,
         "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+        "DISABLE_AUTOUPDATER": "1",
         "FAKE_OPENAI_KEY": OPENAI_KEY,
         "GEMINI_API_KEY": GEMINI_KEY,
         "GOOGLE_GEMINI_BASE_URL": model_url,
