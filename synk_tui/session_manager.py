@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from synk_tui.agent_state import STATE_INTERVAL, StateDetector, screen_rules
 from synk_tui.agents import AGENT_TYPES, require_agent
 from synk_tui.config import AgentSettings
 from synk_tui.emulator import TerminalEmulator
@@ -43,6 +44,7 @@ from synk_tui.events import (
     SessionExit,
     SessionOutput,
     SessionReady,
+    SessionState,
 )
 from synk_tui.git import current_branch
 from synk_tui.pool import ProcessPool, validate_env
@@ -135,6 +137,8 @@ class SessionInfo:
     args: list[str] = field(default_factory=list)
     env_names: list[str] = field(default_factory=list)
     """Names of the extra environment variables given at create (never their values)."""
+    agent_state: str = "starting"
+    """What the session does: starting / working / waiting / idle / exited N (agent_state.py)."""
 
     def to_wire(self) -> dict[str, Any]:
         """camelCase keys, as the seed's `session:list` returns them."""
@@ -154,6 +158,7 @@ class SessionInfo:
             "lastOutputAt": self.last_output_at,
             "args": list(self.args),
             "envNames": list(self.env_names),
+            "agentState": self.agent_state,
         }
 
 
@@ -190,6 +195,10 @@ class _Session:
         """The warm shell's held-back setup end (`PendingClaim.type_setup`): it
         goes out with the first input, or on the next loop iteration."""
         self.hold_timer: asyncio.TimerHandle | None = None
+        self.detector: StateDetector | None = None
+        self.state_dirty = False
+        """The screen changed (or input was written) since the state was last looked at."""
+        self.state_checked_at = -STATE_INTERVAL
 
     @property
     def emulator(self) -> TerminalEmulator:
@@ -209,12 +218,16 @@ class SessionManager:
         *,
         agents: AgentSettings | None = None,
         scrollback: int = 10_000,
+        status_rules: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
     ) -> None:
         self.pool = pool
         self._post: Callable[[Any], object] = post or (lambda message: None)
         pool.post = self._post
         self.agents = agents or AgentSettings()
         self.scrollback = scrollback
+        self._screen_rules = screen_rules(status_rules)
+        """Per agent type, the screen rules of its state (config `[status.<agent>]`)."""
+        self._state_handle: asyncio.TimerHandle | None = None
         self._sessions: dict[int, _Session] = {}
         self._ids = itertools.count(1)
         self._last_id = 0
@@ -314,6 +327,10 @@ class SessionManager:
             env_names=sorted(extra_env),
         )
         session = _Session(info, self._new_emulator)
+        home = extra_env.get("HOME") or self.pool.config.env.get("HOME") or os.environ.get("HOME")
+        session.detector = StateDetector(
+            agent_type, self._screen_rules.get(agent_type), home, pending.process.pid
+        )
         session.branch_pending = branch is None
         session.process = pending.process
         session.type_setup = pending.type_setup
@@ -411,7 +428,7 @@ class SessionManager:
     async def shutdown(self) -> None:
         """End every session's processes and the pool's; safe to call twice."""
         self._shut_down = True
-        for handle in (self._parse_handle, self._flush_handle):
+        for handle in (self._parse_handle, self._flush_handle, self._state_handle):
             if handle is not None:
                 handle.cancel()
         sessions = list(self._sessions.values())
@@ -471,6 +488,8 @@ class SessionManager:
             process.write(payload)
         if session_id == self._priority:
             self._typed_at = time.perf_counter()
+        if session.info.agent_type == "terminal":
+            self._mark_state_dirty(session)  # a command may start without output
 
     def _type_setup(self, session: _Session) -> None:
         """End the held-back setup, with the input written since, in one write."""
@@ -611,6 +630,7 @@ class SessionManager:
             # priority: parse a small read at once (keystroke echo latency).
             session.emulator.feed(data)
             session.screen_changed = True
+            self._mark_state_dirty(session)
             self._post_priority()
             self._schedule_flush()
             return
@@ -671,6 +691,7 @@ class SessionManager:
                 del backlog[:size]
                 session.emulator.feed(chunk)
                 session.screen_changed = True
+                self._mark_state_dirty(session)
                 if session.reading_paused and len(backlog) <= self._high_water(session)[1]:
                     session.reading_paused = False
                     if session.process is not None and session.exit_code is None:
@@ -709,6 +730,49 @@ class SessionManager:
             session.screen_changed = False
             session.posted_at = time.perf_counter()
             self._post(ScreenUpdated(session_id))
+
+    # -- state -----------------------------------------------------------------
+
+    def _mark_state_dirty(self, session: _Session) -> None:
+        """The session's state may have changed: look within STATE_INTERVAL."""
+        session.state_dirty = True
+        if self._state_handle is None and not self._shut_down:
+            self._state_handle = asyncio.get_running_loop().call_later(
+                STATE_INTERVAL, self._check_states
+            )
+
+    def _check_states(self) -> None:
+        """Look at every session whose screen changed, each at most once per
+        STATE_INTERVAL: the screen rules run a few times a second, never per frame."""
+        self._state_handle = None
+        now = time.monotonic()
+        for session in list(self._sessions.values()):
+            if not session.state_dirty:
+                continue
+            if now - session.state_checked_at < STATE_INTERVAL or session.info.status != RUNNING:
+                self._mark_state_dirty(session)  # look again later
+                continue
+            session.state_dirty = False
+            session.state_checked_at = now
+            self._detect_state(session)
+
+    def _detect_state(self, session: _Session) -> None:
+        detector = session.detector
+        if detector is None or session.exit_code is not None:
+            return
+        process = session.process
+        foreground_is_shell: bool | None = None
+        if session.info.agent_type == "terminal" and process is not None:
+            pgid = process.foreground_pgid()
+            foreground_is_shell = None if pgid is None else pgid == process.pid
+        screen = "\n".join(session.emulator.lines())
+        self._set_state(session, detector.detect(screen, foreground_is_shell))
+
+    def _set_state(self, session: _Session, state: str) -> None:
+        info = session.info
+        if state != info.agent_state:
+            info.agent_state = state
+            self._post(SessionState(info.session_id, state))
 
     def _schedule_flush(self) -> None:
         if self._flush_handle is None and not self._shut_down:
@@ -759,6 +823,8 @@ class SessionManager:
         info.status = EXITED
         info.exit_code = session.exit_code
         session.ready.set()
+        if session.detector is not None:
+            self._set_state(session, session.detector.exited(info.exit_code))
         if session.pending_output:
             self._post(SessionOutput(info.session_id, bytes(session.pending_output)))
             session.pending_output.clear()

@@ -25,9 +25,10 @@ import pytest
 import pytest_asyncio
 
 from synk_tui.config import AgentSettings
+from synk_tui.events import SessionState
 from synk_tui.prompt_delivery import PromptDelivery
 from synk_tui.session_manager import SessionManager
-from tests.core_helpers import make_manager, screen_text, wait_for
+from tests.core_helpers import EventLog, make_manager, screen_text, wait_for
 from tests.helpers.agent_homes import (
     agent_command,
     kill_home_processes,
@@ -35,7 +36,7 @@ from tests.helpers.agent_homes import (
     prepare_home,
     processes_with_home,
 )
-from tests.helpers.fake_model import FakeModel
+from tests.helpers.fake_model import FakeModel, touched_file
 from tests.helpers.offline import LoopbackOnlyUnavailable, loopback_only
 
 MISSING = missing_agents()
@@ -66,6 +67,7 @@ class Agents:
     """The module's three running CLIs and what they run against."""
 
     manager: SessionManager
+    log: EventLog
     model: FakeModel
     home: Path
     project: Path
@@ -86,7 +88,7 @@ async def agents(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Agen
             pytest.skip(str(error))
         model = stack.enter_context(FakeModel(lifetime=600))
         env = prepare_home(home, project, model.url)
-        manager, _ = make_manager(base, env={"HOME": str(home)})
+        manager, log = make_manager(base, env={"HOME": str(home)})
         manager.agents = AgentSettings(
             **{agent_type: str(agent_command(agent_type)) for agent_type in AGENT_TYPES}
         )
@@ -107,7 +109,7 @@ async def agents(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Agen
                     f"{agent_type}'s input box",
                 )
             delivery = PromptDelivery(manager)
-            yield Agents(manager, model, home, project, sessions, delivery)
+            yield Agents(manager, log, model, home, project, sessions, delivery)
             delivery.cancel_all()
         finally:
             await manager.shutdown()
@@ -135,9 +137,31 @@ def answered(agents: Agents, agent_type: str, answer: str) -> bool:
     return answer in text
 
 
+def states(agents: Agents, agent_type: str, since: int = 0) -> list[str]:
+    """The states posted for the agent's session, oldest first, from event `since` on."""
+    session_id = agents.sessions[agent_type]
+    return [
+        event.state
+        for event in agents.log.events[since:]
+        if isinstance(event, SessionState) and event.session_id == session_id
+    ]
+
+
+def state(agents: Agents, agent_type: str) -> str:
+    return agents.manager.info(agents.sessions[agent_type]).agent_state
+
+
+async def settle(agents: Agents, agent_type: str) -> None:
+    """Wait until the agent is idle (the previous test's turn is over)."""
+    await wait_for(lambda: state(agents, agent_type) == "idle", TURN_SECONDS, f"{agent_type} idle")
+
+
 @pytest.mark.parametrize("agent_type", AGENT_TYPES)
 async def test_each_agent_answers_a_slow_prompt(agents: Agents, agent_type: str) -> None:
+    """hello slow: the answer is on screen; the state went working, then idle."""
+    await settle(agents, agent_type)
     tag = f"tag-slow{agent_type.replace('_', '')}"
+    mark = len(agents.log.events)
     sent = agents.delivery.send(agents.sessions[agent_type], f"hello slow {tag}")
     assert await asyncio.wait_for(sent, 10)
     words = " ".join(f"word{i}" for i in range(1, 17))
@@ -147,6 +171,37 @@ async def test_each_agent_answers_a_slow_prompt(agents: Agents, agent_type: str)
         f"{agent_type}'s slow answer on its screen",
     )
     assert any(tag in turn.user_text and turn.kind == "slow" for turn in agents.model.turns)
+    await settle(agents, agent_type)
+    seen = states(agents, agent_type, mark)
+    assert "working" in seen, seen
+    assert seen[-1] == "idle", seen
+    assert "waiting" not in seen, seen
+
+
+@pytest.mark.parametrize("agent_type", AGENT_TYPES)
+async def test_a_shell_tool_call_waits_for_approval(agents: Agents, agent_type: str) -> None:
+    """please touch a file: `waiting` at the agent's approval dialog; approving it
+    (Enter on the preselected "yes") runs the command and the turn ends idle."""
+    await settle(agents, agent_type)
+    tag = f"tag-touch{agent_type.replace('_', '')}"
+    session_id = agents.sessions[agent_type]
+    sent = agents.delivery.send(session_id, f"please touch a file {tag}")
+    assert await asyncio.wait_for(sent, 10)
+    await wait_for(
+        lambda: state(agents, agent_type) == "waiting", TURN_SECONDS, f"{agent_type} waiting"
+    )
+    touched = agents.project / touched_file(tag)
+    assert not touched.exists()
+    mark = len(agents.log.events)
+    agents.manager.write(session_id, "\r")
+    await wait_for(touched.exists, TURN_SECONDS, f"{agent_type} ran the approved command")
+    await wait_for(
+        lambda: answered(agents, agent_type, f"Done: the file is touched ({tag})."),
+        TURN_SECONDS,
+        f"{agent_type}'s final answer",
+    )
+    await settle(agents, agent_type)
+    assert "waiting" not in states(agents, agent_type, mark)
 
 
 async def test_one_broadcast_is_submitted_by_all_three(agents: Agents) -> None:
@@ -159,6 +214,8 @@ async def test_one_broadcast_is_submitted_by_all_three(agents: Agents) -> None:
             TURN_SECONDS,
             f"{agent_type} back at its prompt",
         )
+    for agent_type in AGENT_TYPES:
+        await settle(agents, agent_type)
     tag = "tag-broadcast1"
     sent = [agents.delivery.send(s, f"broadcast {tag}") for s in agents.sessions.values()]
     assert await asyncio.wait_for(asyncio.gather(*sent), 10) == [True, True, True]

@@ -34,6 +34,7 @@ CORE = [
     "lifecycle",
     "sanitize",
     "prompt_delivery",
+    "agent_state",
 ]
 FORBIDDEN = ("textual.widgets", "textual.widget", "textual.app", "textual.screen")
 FORBIDDEN_SYNK = ("synk_tui.widgets", "synk_tui.app", "synk_tui.screens", "synk_tui.cli")

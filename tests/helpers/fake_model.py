@@ -28,9 +28,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-TOUCH_FILE = "touched-by-agent.txt"
-"""The file the approval-needing shell tool call creates."""
-TOUCH_COMMAND = f"touch {TOUCH_FILE}"
+
+def touched_file(tag: str) -> str:
+    """The file the approval-needing shell tool call of a prompt tagged `tag` creates."""
+    return f"touched-{tag}.txt"
+
 
 SLOW_PAUSE = 0.4
 """Seconds between the slow reply's pieces."""
@@ -55,6 +57,8 @@ class Reply:
 
     kind: str  # "slow", "touch", "final", "short", "json"
     text: str = ""
+    command: str = ""
+    """The shell command of a "touch" reply."""
     json_value: dict[str, Any] = field(default_factory=dict)
 
     def pause_before(self, index: int) -> float:
@@ -79,14 +83,17 @@ def _tags(text: str) -> str:
     return " ".join(dict.fromkeys(found)) or "untagged"
 
 
-def choose_reply(user_text: str, tool_result: bool) -> Reply:
-    """The scripted reply to the latest user turn."""
+def choose_reply(user_text: str, tool_result: bool, conversation: str = "") -> Reply:
+    """The scripted reply to the latest user turn (`conversation`: the whole
+    request, where a tool result finds the tag of the prompt that asked for it)."""
     tags = _tags(user_text)
     if tool_result:
-        return Reply("final", f"Done: the file is touched ({tags}).")
+        earlier = re.findall(r"tag-[A-Za-z0-9]+", conversation)
+        return Reply("final", f"Done: the file is touched ({earlier[-1] if earlier else tags}).")
     lowered = user_text.lower()
     if "please touch a file" in lowered:
-        return Reply("touch", f"I will touch {TOUCH_FILE} ({tags}).")
+        name = touched_file(tags.split()[0])
+        return Reply("touch", f"I will touch {name} ({tags}).", command=f"touch {name}")
     if "hello slow" in lowered:
         words = " ".join(f"word{i}" for i in range(1, 17))
         return Reply("slow", f"Slow answer for {tags}: {words} end.")
@@ -258,7 +265,7 @@ class _Handler(BaseHTTPRequestHandler):
             isinstance(b, dict) and b.get("type") == "tool_result" for b in content
         )
         text = _text_of(content)
-        reply = choose_reply(text, tool_result)
+        reply = choose_reply(text, tool_result, json.dumps(body))
         if not body.get("tools") and reply.kind in ("slow", "touch"):
             reply = Reply("short", "Scripted title")  # a side request (a title)
         self.model.record(Turn("anthropic", self.path, reply.kind, text))
@@ -328,7 +335,7 @@ class _Handler(BaseHTTPRequestHandler):
             stop_reason = "end_turn"
             if reply.kind == "touch":
                 stop_reason = "tool_use"
-                arguments = {"command": TOUCH_COMMAND, "description": "Touch a file"}
+                arguments = {"command": reply.command, "description": "Touch a file"}
                 yield (
                     "content_block_start",
                     {
@@ -383,7 +390,7 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(text_format, dict) and text_format.get("type") == "json_schema":
             reply = Reply("json", json.dumps(_json_for_schema(body)))
         else:
-            reply = choose_reply(text, tool_result)
+            reply = choose_reply(text, tool_result, json.dumps(body))
         self.model.record(Turn("openai", self.path, reply.kind, text))
         response_id = f"resp_{uuid.uuid4().hex[:20]}"
         message_id = f"msg_{uuid.uuid4().hex[:20]}"
@@ -452,7 +459,7 @@ class _Handler(BaseHTTPRequestHandler):
                 index += 1
             if reply.kind == "touch":
                 arguments = {
-                    "cmd": TOUCH_COMMAND,
+                    "cmd": reply.command,
                     "sandbox_permissions": "require_escalated",
                     "justification": "The test asks for a file to be touched.",
                 }
@@ -499,7 +506,7 @@ class _Handler(BaseHTTPRequestHandler):
         if wants_json:
             reply = Reply("json", json.dumps(_json_for_schema(body)))
         else:
-            reply = choose_reply(text, tool_result)
+            reply = choose_reply(text, tool_result, json.dumps(body))
         self.model.record(Turn("gemini", self.path, reply.kind, text))
         usage = {
             "promptTokenCount": 130,
@@ -523,7 +530,7 @@ class _Handler(BaseHTTPRequestHandler):
                 {
                     "functionCall": {
                         "name": "run_shell_command",
-                        "args": {"command": TOUCH_COMMAND, "description": "Touch a file"},
+                        "args": {"command": reply.command, "description": "Touch a file"},
                     }
                 }
             ]
