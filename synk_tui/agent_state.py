@@ -3,6 +3,9 @@
 Sources, most trusted first:
 - Claude Code's own status file `~/.claude/sessions/<pid>.json` (`status`:
   busy / idle / waiting) for the claude process of the session;
+- Codex's rollout file (codex_rollout.py): inside a turn it is `working`
+  even while streaming text hides Codex's `Working` line; its screen still
+  tells `waiting` (an approval dialog);
 - the visible screen, matched by per-agent rules (`DEFAULT_SCREEN_RULES`,
   overridable from config `[status.<agent>]`, so a new CLI version is a
   config change): waiting rules first, then working, then idle;
@@ -21,6 +24,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from synk_tui.codex_rollout import CodexRollout
 
 STARTING = "starting"
 WORKING = "working"
@@ -156,11 +161,13 @@ class StateDetector:
         rules: ScreenRules | None,
         home: str | None,
         pid: int | None,
+        rollout: CodexRollout | None = None,
     ) -> None:
         self.agent_type = agent_type
         self.rules = rules
         self.home = home
         self.pid = pid
+        self.rollout = rollout
         self.state = STARTING
 
     def detect(self, screen: str, foreground_is_shell: bool | None = None) -> str:
@@ -174,6 +181,12 @@ class StateDetector:
                 found = claude_status(self.home, self.pid)
             if found is None and self.rules is not None:
                 found = self.rules.match(screen)
+            if self.rollout is not None and found in (IDLE, None):
+                turn = self.rollout.turn_state()
+                if turn:
+                    found = WORKING
+                elif turn is False and found is None:
+                    found = IDLE
         if found is not None:
             self.state = found
         return self.state
@@ -181,4 +194,17 @@ class StateDetector:
     def exited(self, exit_code: int | None) -> str:
         """The process ended."""
         self.state = exited_state(exit_code)
+        self.close()
         return self.state
+
+    @property
+    def note(self) -> str:
+        """Why the state may be less sure than usual; empty when it is not."""
+        if self.rollout is not None and self.rollout.ambiguous:
+            return "several Codex transcripts fit this session: state from its screen"
+        return ""
+
+    def close(self) -> None:
+        """The session is gone: let go of what it followed."""
+        if self.rollout is not None:
+            self.rollout.release()

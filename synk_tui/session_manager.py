@@ -27,6 +27,7 @@ from typing import Any
 
 from synk_tui.agent_state import STATE_INTERVAL, StateDetector, screen_rules
 from synk_tui.agents import AGENT_TYPES, require_agent
+from synk_tui.codex_rollout import CodexRollout, RolloutClaims
 from synk_tui.config import AgentSettings
 from synk_tui.emulator import TerminalEmulator
 from synk_tui.errors import (
@@ -228,6 +229,8 @@ class SessionManager:
         self._screen_rules = screen_rules(status_rules)
         """Per agent type, the screen rules of its state (config `[status.<agent>]`)."""
         self._state_handle: asyncio.TimerHandle | None = None
+        self._rollouts = RolloutClaims()
+        """Codex rollout files found or looked for by this manager's sessions."""
         self._sessions: dict[int, _Session] = {}
         self._ids = itertools.count(1)
         self._last_id = 0
@@ -328,8 +331,11 @@ class SessionManager:
         )
         session = _Session(info, self._new_emulator)
         home = extra_env.get("HOME") or self.pool.config.env.get("HOME") or os.environ.get("HOME")
+        rollout = None
+        if agent_type == "codex" and home:
+            rollout = CodexRollout(home, workdir, info.created_at, self._rollouts)
         session.detector = StateDetector(
-            agent_type, self._screen_rules.get(agent_type), home, pending.process.pid
+            agent_type, self._screen_rules.get(agent_type), home, pending.process.pid, rollout
         )
         session.branch_pending = branch is None
         session.process = pending.process
@@ -411,6 +417,8 @@ class SessionManager:
                 return False
             raise SessionNotFoundError(session_id)
         self._release_input(session, deliver=False)
+        if session.detector is not None:
+            session.detector.close()
         if session.start_task is not None and not session.start_task.done():
             session.start_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -165,6 +165,17 @@ async def test_each_agent_answers_a_slow_prompt(agents: Agents, agent_type: str)
     sent = agents.delivery.send(agents.sessions[agent_type], f"hello slow {tag}")
     assert await asyncio.wait_for(sent, 10)
     words = " ".join(f"word{i}" for i in range(1, 17))
+    if agent_type != "claude_code":  # Claude shows a text block only once it ends
+        # Mid-answer the turn is still on: Codex's `Working` line is gone by
+        # now, its rollout file says the turn goes on.
+        await wait_for(
+            lambda: answered(agents, agent_type, f"Slow answer for {tag}: word1 word2 word3"),
+            TURN_SECONDS,
+            f"{agent_type}'s answer streaming",
+        )
+        await asyncio.sleep(1.0)  # several streamed pieces: well over STATE_INTERVAL
+        if not answered(agents, agent_type, "word16 end."):
+            assert state(agents, agent_type) == "working", states(agents, agent_type, mark)
     await wait_for(
         lambda: answered(agents, agent_type, f"Slow answer for {tag}: {words} end."),
         TURN_SECONDS,

@@ -35,6 +35,7 @@ CORE = [
     "sanitize",
     "prompt_delivery",
     "agent_state",
+    "codex_rollout",
 ]
 FORBIDDEN = ("textual.widgets", "textual.widget", "textual.app", "textual.screen")
 FORBIDDEN_SYNK = ("synk_tui.widgets", "synk_tui.app", "synk_tui.screens", "synk_tui.cli")
