@@ -5,16 +5,18 @@
 sessions: which panes a prompt goes to by default, handing it to each
 session's `PromptDelivery` (text, then the submit key in the way that
 agent needs; held by the manager while a session starts), the header notes
-that say it was sent, queued or delivered, and where focus goes when the
-bar closes.
+that say it was sent, queued, delivered (an agent: once it showed it took
+the prompt) or not confirmed, and where focus goes when the bar closes.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from typing import TYPE_CHECKING
 
 from synk_tui.errors import SynkError
-from synk_tui.prompt_delivery import PromptDelivery
+from synk_tui.prompt_delivery import DELIVERED, FAILED, PromptDelivery
 from synk_tui.widgets.message_pane import MessagePane
 from synk_tui.widgets.session_tile import SessionTile
 
@@ -81,16 +83,33 @@ class PromptDispatch:
         session_id = tile.session_id
         try:
             info = self.app.manager.info(session_id)
-            self.delivery.send(session_id, text)
+            task = self.delivery.send(session_id, text)
         except SynkError as error:
             self.app.notify(error.message, title=f"Pane {tile.number}", severity="error")
             return False
+        if info.agent_type != "terminal":
+            # An agent's prompt is delivered once the agent shows it took it.
+            task.add_done_callback(functools.partial(self._delivery_done, session_id))
         if info.status == "starting":
-            self._queued.add(session_id)
+            if info.agent_type == "terminal":
+                self._queued.add(session_id)
             tile.header.flash("\u2709 queued", seconds=None)
         else:
             tile.header.flash("\u2709 sent")
         return True
+
+    def _delivery_done(self, session_id: int, task: asyncio.Task[str]) -> None:
+        """The header says whether the agent showed that it took the prompt."""
+        if task.cancelled():
+            return
+        tile = self.grid.tile(session_id)
+        outcome = task.result()
+        if tile is None or outcome == FAILED:
+            return
+        if outcome == DELIVERED:
+            tile.header.flash("\u2709 delivered")
+        else:
+            tile.header.flash("\u2709 not confirmed")
 
     def session_ready(self, tile: SessionTile) -> None:
         """A prompt queued while the session started has now been delivered."""

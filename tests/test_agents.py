@@ -26,7 +26,7 @@ import pytest_asyncio
 
 from synk_tui.config import AgentSettings
 from synk_tui.events import SessionState
-from synk_tui.prompt_delivery import PromptDelivery
+from synk_tui.prompt_delivery import DELIVERED, PromptDelivery
 from synk_tui.session_manager import SessionManager
 from tests.core_helpers import EventLog, make_manager, screen_text, wait_for
 from tests.helpers.agent_homes import (
@@ -57,6 +57,9 @@ IDLE_PROMPT = {
 }
 """What each CLI shows once its input box is up (the strings of these versions)."""
 
+CI_VARIABLES = ("CI", "CONTINUOUS_INTEGRATION", "BUILD_NUMBER", "RUN_ID", "GITHUB_ACTIONS")
+"""Variables by which the CLIs tell they run in CI (and then act as a script)."""
+
 START_SECONDS = 90.0
 """Under load on 2 cores a CLI's first start (node, its bundle) can take a while."""
 TURN_SECONDS = 60.0
@@ -81,7 +84,12 @@ async def agents(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Agen
     project = base / "project"
     project.mkdir()
     home = base / "home"
+    environment = pytest.MonkeyPatch()
+    for name in CI_VARIABLES:
+        # In CI (CI=true), Gemini CLI would not start its interactive TUI.
+        environment.delenv(name, raising=False)
     with contextlib.ExitStack() as stack:
+        stack.callback(environment.undo)
         try:
             stack.enter_context(loopback_only())
         except LoopbackOnlyUnavailable as error:
@@ -153,7 +161,13 @@ def state(agents: Agents, agent_type: str) -> str:
 
 async def settle(agents: Agents, agent_type: str) -> None:
     """Wait until the agent is idle (the previous test's turn is over)."""
-    await wait_for(lambda: state(agents, agent_type) == "idle", TURN_SECONDS, f"{agent_type} idle")
+    try:
+        await wait_for(
+            lambda: state(agents, agent_type) == "idle", TURN_SECONDS, f"{agent_type} idle"
+        )
+    except AssertionError as error:
+        screen = screen_text(agents.manager, agents.sessions[agent_type])
+        raise AssertionError(f"{error}; state {state(agents, agent_type)}:\n{screen}") from None
 
 
 @pytest.mark.parametrize("agent_type", AGENT_TYPES)
@@ -163,7 +177,7 @@ async def test_each_agent_answers_a_slow_prompt(agents: Agents, agent_type: str)
     tag = f"tag-slow{agent_type.replace('_', '')}"
     mark = len(agents.log.events)
     sent = agents.delivery.send(agents.sessions[agent_type], f"hello slow {tag}")
-    assert await asyncio.wait_for(sent, 10)
+    assert await asyncio.wait_for(sent, 15) == DELIVERED
     words = " ".join(f"word{i}" for i in range(1, 17))
     if agent_type != "claude_code":  # Claude shows a text block only once it ends
         # Mid-answer the turn is still on: Codex's `Working` line is gone by
@@ -197,7 +211,7 @@ async def test_a_shell_tool_call_waits_for_approval(agents: Agents, agent_type: 
     tag = f"tag-touch{agent_type.replace('_', '')}"
     session_id = agents.sessions[agent_type]
     sent = agents.delivery.send(session_id, f"please touch a file {tag}")
-    assert await asyncio.wait_for(sent, 10)
+    assert await asyncio.wait_for(sent, 15) == DELIVERED
     await wait_for(
         lambda: state(agents, agent_type) == "waiting", TURN_SECONDS, f"{agent_type} waiting"
     )
@@ -229,7 +243,8 @@ async def test_one_broadcast_is_submitted_by_all_three(agents: Agents) -> None:
         await settle(agents, agent_type)
     tag = "tag-broadcast1"
     sent = [agents.delivery.send(s, f"broadcast {tag}") for s in agents.sessions.values()]
-    assert await asyncio.wait_for(asyncio.gather(*sent), 10) == [True, True, True]
+    # Delivered: each agent showed it took the prompt (its state left idle).
+    assert await asyncio.wait_for(asyncio.gather(*sent), 15) == [DELIVERED] * 3
     for agent_type in AGENT_TYPES:
         await wait_for(
             lambda a=agent_type: answered(agents, a, f"Short answer for {tag}."),

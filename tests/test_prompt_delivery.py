@@ -16,7 +16,9 @@ import pytest
 
 from synk_tui.config import AgentSettings
 from synk_tui.prompt_delivery import (
+    DELIVERED,
     DELIVERY_PROFILES,
+    NOT_CONFIRMED,
     DeliveryProfile,
     PromptDelivery,
     split_prompt,
@@ -35,9 +37,12 @@ while True:
     if not data or data == b"\x04":
         break
     os.write(1, b"read " + repr(data).encode() + b"\r\n")
+    if data == b"\r":
+        os.write(1, "\u2807 Thinking... (esc to cancel, 1s)\r\n".encode())
 """
-"""Prints every read as `read b'...'` (raw mode: no echo, no line editing);
-with an argument it enables bracketed paste first, as Codex does."""
+"""Prints every read as `read b'...'` (raw mode: no echo, no line editing)
+and, after a lone CR, Gemini's working line; with an argument it enables
+bracketed paste first, as Codex does."""
 
 
 def reads(manager: SessionManager, session_id: int) -> list[str]:
@@ -101,8 +106,9 @@ async def test_the_submit_key_arrives_as_its_own_read(
 ) -> None:
     session_id = await start_agent(manager, "gemini_cli", tmp_path)
     delivery = PromptDelivery(manager)
-    assert await asyncio.wait_for(delivery.send(session_id, "hello tag-1"), 5)
-    await wait_for(lambda: len(reads(manager, session_id)) >= 2, 5, "two reads")
+    # Delivered: after the CR, the stand-in shows Gemini's working line.
+    assert await asyncio.wait_for(delivery.send(session_id, "hello tag-1"), 6) == DELIVERED
+    assert manager.info(session_id).agent_state == "working"
     assert reads(manager, session_id) == ["b'hello tag-1'", "b'\\r'"]
 
 
@@ -111,19 +117,22 @@ async def test_codex_reads_a_bracketed_paste_then_the_cr(
 ) -> None:
     session_id = await start_agent(manager, "codex", tmp_path)
     await wait_for(lambda: manager.screen(session_id).bracketed_paste, 5, "bracketed paste on")
-    delivery = PromptDelivery(manager)
-    assert await asyncio.wait_for(delivery.send(session_id, "hello"), 5)
+    delivery = PromptDelivery(manager, confirm_seconds=0.5)
+    # Codex's rules do not know Gemini's working line: nothing shows it took it.
+    assert await asyncio.wait_for(delivery.send(session_id, "hello"), 5) == NOT_CONFIRMED
     await wait_for(lambda: len(reads(manager, session_id)) >= 2, 5, "two reads")
     assert reads(manager, session_id) == ["b'\\x1b[200~hello\\x1b[201~'", "b'\\r'"]
 
 
 async def test_prompts_sent_in_a_row_stay_in_order(manager: SessionManager, tmp_path: Path) -> None:
     session_id = await start_agent(manager, "claude_code", tmp_path)
-    delivery = PromptDelivery(manager, {"claude_code": DeliveryProfile(submit_delay=0.2)})
+    delivery = PromptDelivery(
+        manager, {"claude_code": DeliveryProfile(submit_delay=0.2)}, confirm_seconds=0
+    )
     first = delivery.send(session_id, "one")
     second = delivery.send(session_id, "two")
     assert delivery.pending(session_id)
-    assert await asyncio.wait_for(asyncio.gather(first, second), 5) == [True, True]
+    assert await asyncio.wait_for(asyncio.gather(first, second), 5) == [NOT_CONFIRMED] * 2
     assert not delivery.pending(session_id)
     await wait_for(lambda: len(reads(manager, session_id)) >= 4, 5, "four reads")
     assert reads(manager, session_id) == ["b'one'", "b'\\r'", "b'two'", "b'\\r'"]
@@ -136,7 +145,7 @@ async def test_a_prompt_to_a_starting_agent_is_submitted_after_it_takes_the_text
     session_id = created.session_id
     delivery = PromptDelivery(manager)
     task = delivery.send(session_id, "early")  # still starting: the manager holds it
-    assert await asyncio.wait_for(task, 15)
+    assert await asyncio.wait_for(task, 20) == DELIVERED
     await wait_for(lambda: len(reads(manager, session_id)) >= 2, 5, "two reads")
     assert reads(manager, session_id) == ["b'early'", "b'\\r'"]
 
@@ -152,3 +161,55 @@ async def test_a_forgotten_session_gets_no_submit_key(
         await task
     await asyncio.sleep(0.5)  # longer than the submit delay: no CR may come
     assert reads(manager, session_id) == ["b'typed'"]
+
+
+async def test_a_terminal_prompt_is_delivered_when_written(
+    manager: SessionManager, tmp_path: Path
+) -> None:
+    session_id = (await manager.create(project_path=str(tmp_path))).session_id
+    delivery = PromptDelivery(manager)
+    assert await asyncio.wait_for(delivery.send(session_id, "echo deliv$((6*7))"), 5) == DELIVERED
+    await wait_for(lambda: "deliv42" in screen_text(manager, session_id), 10, "the command ran")
+
+
+TAKER = r"""
+import os, tty
+tty.setraw(0)
+os.write(1, b"READY\r\n")
+typed = b""
+while True:
+    data = os.read(0, 4096)
+    if not data or data == b"\x04":
+        break
+    if data == b"\r":
+        os.write(1, b"TOOK IT\r\n" if b"yes" in typed else b"ignored\r\n")
+        typed = b""
+    else:
+        typed += data
+"""
+"""A stand-in agent that shows it took a prompt only when the prompt says yes."""
+
+
+async def test_the_header_says_delivered_only_when_the_agent_took_it(tmp_path: Path) -> None:
+    from synk_tui.config import Config
+    from tests.test_app_helpers import make_app, wait_until
+
+    script = tmp_path / "taker.py"
+    script.write_text(TAKER)
+    config = Config()
+    config.agents.gemini_cli = f"{sys.executable} {script}"
+    config.status.rules = {"gemini_cli": {"working": ["TOOK IT"], "idle": ["READY|ignored"]}}
+    app = make_app(tmp_path, 2, agent="gemini_cli", config=config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: len(app.grid.tiles) == 2, what="two tiles")
+        first, second = app.grid.tiles
+        for tile in (first, second):
+            await wait_until(
+                pilot, lambda t=tile: "READY" in screen_text(app.manager, t.session_id), 15
+            )
+        app.prompts.delivery.confirm_seconds = 0.5
+        await pilot.press("ctrl+backslash", "slash", *"@1 say yes", "enter")
+        await pilot.press("ctrl+backslash", "slash", *"@2 say no", "enter")
+        await wait_until(pilot, lambda: first.header.note == "\u2709 delivered", 5)
+        await wait_until(pilot, lambda: second.header.note == "\u2709 not confirmed", 5)
+        assert "ignored" in screen_text(app.manager, second.session_id)

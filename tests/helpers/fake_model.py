@@ -39,6 +39,10 @@ SLOW_PAUSE = 0.4
 SLOW_FIRST_PAUSE = 2.0
 """Seconds before the slow reply's first text (Codex hides `Working` once text streams)."""
 SLOW_PIECES = 8
+THINK_SECONDS = 1.0
+"""Every other main-turn reply starts this late: a real model never answers
+within one of synk's state looks (0.25 s), and a turn that short would end
+before any look could see it working."""
 
 
 @dataclass
@@ -63,8 +67,10 @@ class Reply:
 
     def pause_before(self, index: int) -> float:
         """Seconds to wait before streaming piece `index`."""
+        if self.kind == "json":
+            return 0.0  # side requests (a title, a router) are not the turn
         if self.kind != "slow":
-            return 0.0
+            return THINK_SECONDS if index == 0 else 0.0
         return SLOW_FIRST_PAUSE if index == 0 else SLOW_PAUSE
 
     @property
