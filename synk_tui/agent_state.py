@@ -198,6 +198,17 @@ class StateDetector:
         return self.state
 
     @property
+    def follows_files(self) -> bool:
+        """True while a file may change the state with no change on screen (Claude's
+        status file or Codex's rollout says a turn ended after the last frame):
+        the manager then keeps looking until the state settles."""
+        if self.state not in (WORKING, WAITING):
+            return False
+        return (self.agent_type == "claude_code" and self.home is not None) or (
+            self.rollout is not None
+        )
+
+    @property
     def note(self) -> str:
         """Why the state may be less sure than usual; empty when it is not."""
         if self.rollout is not None and self.rollout.ambiguous:

@@ -763,6 +763,8 @@ class SessionManager:
             session.state_dirty = False
             session.state_checked_at = now
             self._detect_state(session)
+            if session.detector is not None and session.detector.follows_files:
+                self._mark_state_dirty(session)
 
     def _detect_state(self, session: _Session) -> None:
         detector = session.detector

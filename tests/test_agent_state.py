@@ -186,3 +186,31 @@ async def test_an_agent_state_follows_its_screen_and_config_rules(tmp_path: Path
         assert posted_states(log, session_id) == ["working", "waiting", "idle"]
     finally:
         await manager.shutdown()
+
+
+async def test_claude_status_file_turning_idle_is_seen_with_no_change_on_screen(
+    tmp_path: Path,
+) -> None:
+    """The last frame of a turn can come before Claude rewrites its status
+    file: the state must still settle on idle once the file says so."""
+    script = tmp_path / "claude.py"
+    script.write_text("import time\nprint('STAND-IN', flush=True)\ntime.sleep(60)\n")
+    manager, log = make_manager(tmp_path)
+    manager.agents = AgentSettings(claude_code=f"{sys.executable} {script}")
+    await manager.start()
+    try:
+        session_id = (
+            await manager.create(agent_type="claude_code", project_path=str(tmp_path))
+        ).session_id
+        pid = manager.info(session_id).pid
+        sessions = tmp_path / "home" / ".claude" / "sessions"
+        sessions.mkdir(parents=True)
+        status = sessions / f"{pid}.json"
+        status.write_text(json.dumps({"pid": pid, "status": "busy"}))
+        await wait_for(lambda: "STAND-IN" in screen_text(manager, session_id), 10, "output")
+        await wait_for(lambda: manager.info(session_id).agent_state == "working", 5, "busy")
+        status.write_text(json.dumps({"pid": pid, "status": "idle"}))  # nothing on screen
+        await wait_for(lambda: manager.info(session_id).agent_state == "idle", 5, "idle")
+        assert posted_states(log, session_id) == ["working", "idle"]
+    finally:
+        await manager.shutdown()

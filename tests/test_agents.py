@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from synk_tui.agent_state import claude_status
 from synk_tui.config import AgentSettings
 from synk_tui.events import SessionState
 from synk_tui.prompt_delivery import DELIVERED, PromptDelivery
@@ -201,6 +202,12 @@ async def test_each_agent_answers_a_slow_prompt(agents: Agents, agent_type: str)
     assert "working" in seen, seen
     assert seen[-1] == "idle", seen
     assert "waiting" not in seen, seen
+    if agent_type == "claude_code":
+        # Claude's own status file, found by the session's pid (claude's: the
+        # shell execs it), is the source the detector trusts first.
+        pid = agents.manager.info(agents.sessions[agent_type]).pid
+        assert pid is not None
+        assert claude_status(agents.home, pid) == "idle"
 
 
 @pytest.mark.parametrize("agent_type", AGENT_TYPES)
