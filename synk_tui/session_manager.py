@@ -140,6 +140,8 @@ class SessionInfo:
     """Names of the extra environment variables given at create (never their values)."""
     agent_state: str = "starting"
     """What the session does: starting / working / waiting / idle / exited N (agent_state.py)."""
+    agent_state_note: str = ""
+    """Why the state may be less sure than usual (e.g. several Codex transcripts fit)."""
 
     def to_wire(self) -> dict[str, Any]:
         """camelCase keys, as the seed's `session:list` returns them."""
@@ -160,6 +162,7 @@ class SessionInfo:
             "args": list(self.args),
             "envNames": list(self.env_names),
             "agentState": self.agent_state,
+            "agentStateNote": self.agent_state_note,
         }
 
 
@@ -776,7 +779,9 @@ class SessionManager:
             pgid = process.foreground_pgid()
             foreground_is_shell = None if pgid is None else pgid == process.pid
         screen = "\n".join(session.emulator.lines())
-        self._set_state(session, detector.detect(screen, foreground_is_shell))
+        state = detector.detect(screen, foreground_is_shell)
+        session.info.agent_state_note = detector.note
+        self._set_state(session, state)
 
     def _set_state(self, session: _Session, state: str) -> None:
         info = session.info

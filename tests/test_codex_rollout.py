@@ -90,3 +90,20 @@ def test_two_sessions_in_one_folder_are_ambiguous_and_say_so(tmp_path: Path) -> 
     # A file taken by one session is never matched by another.
     third = CodexRollout(str(tmp_path), str(project), started, claims)
     assert third.turn_state() is None and third.path is None
+
+
+def test_an_ambiguous_transcript_is_said_and_the_screen_decides(tmp_path: Path) -> None:
+    from synk_tui.agent_state import StateDetector, screen_rules
+
+    started = time.time()
+    project = tmp_path / "project"
+    project.mkdir()
+    claims = RolloutClaims()
+    mine = CodexRollout(str(tmp_path), str(project), started, claims)
+    CodexRollout(str(tmp_path), str(project), started, claims)  # a second Codex, same folder
+    path = write_rollout(tmp_path, project, started + 1, "whose")
+    with path.open("a") as handle:
+        handle.write(event("task_started"))
+    detector = StateDetector("codex", screen_rules()["codex"], str(tmp_path), 1, mine)
+    assert detector.detect("\u203a Ask Codex to do anything") == "idle"  # the screen's word
+    assert "several Codex transcripts" in detector.note
