@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, from a bare machine: brings the programs the tests
-# drive (tmux, vim, less, top, git), a virtualenv with synk and its dev
+# drive (tmux, vim, less, top, git, the agent CLIs), a virtualenv with synk and its dev
 # tools, then lint, types and tests. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,5 +26,10 @@ echo "== ruff"
 "$venv/bin/ruff" format --check synk_tui tests benchmarks
 echo "== mypy"
 "$venv/bin/mypy"
+echo "== agent CLIs"
+# The `agents` tests drive the real Claude Code, Codex and Gemini CLIs against
+# a fake model on 127.0.0.1; without node/npm they skip and say why.
+./scripts/install-agents.sh
+
 echo "== pytest"
 exec "$venv/bin/python" -m pytest "$@"

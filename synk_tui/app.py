@@ -158,6 +158,7 @@ class SynkApp(App[None], inherit_bindings=False):
             post=self.post_message,
             agents=self.config.agents,
             scrollback=self.config.ui.scrollback,
+            status_rules=self.config.status.rules,
         )
         self.lifecycle = Lifecycle(self.manager)
         """Signal handlers and the one shutdown of every session."""

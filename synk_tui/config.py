@@ -8,6 +8,7 @@ the default is used instead. A file that is not valid TOML is one warning.
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,6 +103,49 @@ class ClipboardSettings:
     """Forward a program's OSC 52 clipboard write; off, it is blocked with a notice."""
 
 
+class StatusSettings:
+    """The `[status.<agent>]` tables: screen rules (lists of regexes) per kind
+    (`working`, `waiting`, `idle`) that replace the shipped ones of that agent;
+    see `synk_tui.agent_state.DEFAULT_SCREEN_RULES`."""
+
+    rules: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+
+STATUS_AGENTS = ("claude_code", "codex", "gemini_cli")
+STATUS_KINDS = ("working", "waiting", "idle")
+
+
+def _parse_status(value: dict[str, Any], source: str, config: Config) -> None:
+    """`[status.codex] working = ["..."]`: checked here, so a bad rule is a
+    warning and the shipped rule stays."""
+    for agent, table in value.items():
+        if agent not in STATUS_AGENTS:
+            config.warnings.append(f"{source}: unknown section [status.{agent}] ignored")
+            continue
+        if not isinstance(table, dict):
+            config.warnings.append(f"{source}: [status.{agent}] must be a table; ignored")
+            continue
+        for kind, rules in table.items():
+            where = f"status.{agent}.{kind}"
+            if kind not in STATUS_KINDS:
+                config.warnings.append(f"{source}: unknown key {where} ignored")
+                continue
+            if not isinstance(rules, list) or not all(isinstance(r, str) for r in rules):
+                config.warnings.append(
+                    f"{source}: {where} must be a list of strings; using the default"
+                )
+                continue
+            try:
+                for rule in rules:
+                    re.compile(rule)
+            except re.error as error:
+                config.warnings.append(
+                    f"{source}: {where}: bad regex {rule!r} ({error}); using the default"
+                )
+                continue
+            config.status.rules.setdefault(agent, {})[kind] = list(rules)
+
+
 @dataclass
 class Config:
     """Everything configurable, with defaults."""
@@ -113,6 +157,7 @@ class Config:
     cost: CostSettings = field(default_factory=CostSettings)
     ui: UISettings = field(default_factory=UISettings)
     clipboard: ClipboardSettings = field(default_factory=ClipboardSettings)
+    status: StatusSettings = field(default_factory=StatusSettings)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -142,6 +187,9 @@ def parse_config(data: dict[str, Any], source: str = "config.toml") -> Config:
             continue
         if not isinstance(section_value, dict):
             config.warnings.append(f"{source}: [{section_name}] must be a table; ignored")
+            continue
+        if section_name == "status":
+            _parse_status(section_value, source, config)
             continue
         known = {f.name for f in dataclasses.fields(section)}
         for key, value in section_value.items():

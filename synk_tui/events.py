@@ -119,3 +119,18 @@ class SessionClipboard(SynkEvent):
 
     def to_wire(self) -> dict[str, Any]:
         return {"sessionId": self.session_id, "text": self.text}
+
+
+class SessionState(SynkEvent):
+    """A session's state changed: `starting`, `working`, `waiting`, `idle` or `exited N`
+    (see agent_state.py); at most one per session per state change."""
+
+    wire_name = "session:state"
+
+    def __init__(self, session_id: int, state: str) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.state = state
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"sessionId": self.session_id, "agentState": self.state}

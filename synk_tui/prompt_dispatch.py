@@ -2,18 +2,21 @@
 
 `prompting.py` holds the pure rules (targets, encoding, history) and the
 `CommandBar` widget the typing; this is the glue between the bar and the
-sessions: which panes a prompt goes to by default, writing it to each
-session (queued by the manager while a session starts), the header notes
-that say it was sent, queued or delivered, and where focus goes when the
-bar closes.
+sessions: which panes a prompt goes to by default, handing it to each
+session's `PromptDelivery` (text, then the submit key in the way that
+agent needs; held by the manager while a session starts), the header notes
+that say it was sent, queued, delivered (an agent: once it showed it took
+the prompt) or not confirmed, and where focus goes when the bar closes.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from typing import TYPE_CHECKING
 
 from synk_tui.errors import SynkError
-from synk_tui.prompting import encode_prompt
+from synk_tui.prompt_delivery import DELIVERED, FAILED, PromptDelivery
 from synk_tui.widgets.message_pane import MessagePane
 from synk_tui.widgets.session_tile import SessionTile
 
@@ -31,6 +34,8 @@ class PromptDispatch:
         """Session id whose pane had focus when the bar opened: focus returns there."""
         self._queued: set[int] = set()
         """Sessions that were still starting when a prompt was written to them."""
+        self.delivery = PromptDelivery(app.manager, on_error=self._submit_failed)
+        """Writes each prompt's text, then its submit key, as the agent needs."""
 
     def open_bar(self, broadcast: bool) -> None:
         """Show the command bar on the marked panes, else the selected one (all: broadcast)."""
@@ -75,21 +80,36 @@ class PromptDispatch:
                 severity="warning",
             )
             return False
-        manager = self.app.manager
         session_id = tile.session_id
         try:
-            info = manager.info(session_id)
-            bracketed = info.status == "running" and manager.screen(session_id).bracketed_paste
-            manager.write(session_id, encode_prompt(text, bracketed))
+            info = self.app.manager.info(session_id)
+            task = self.delivery.send(session_id, text)
         except SynkError as error:
             self.app.notify(error.message, title=f"Pane {tile.number}", severity="error")
             return False
+        if info.agent_type != "terminal":
+            # An agent's prompt is delivered once the agent shows it took it.
+            task.add_done_callback(functools.partial(self._delivery_done, session_id))
         if info.status == "starting":
-            self._queued.add(session_id)
+            if info.agent_type == "terminal":
+                self._queued.add(session_id)
             tile.header.flash("\u2709 queued", seconds=None)
         else:
             tile.header.flash("\u2709 sent")
         return True
+
+    def _delivery_done(self, session_id: int, task: asyncio.Task[str]) -> None:
+        """The header says whether the agent showed that it took the prompt."""
+        if task.cancelled():
+            return
+        tile = self.grid.tile(session_id)
+        outcome = task.result()
+        if tile is None or outcome == FAILED:
+            return
+        if outcome == DELIVERED:
+            tile.header.flash("\u2709 delivered")
+        else:
+            tile.header.flash("\u2709 not confirmed")
 
     def session_ready(self, tile: SessionTile) -> None:
         """A prompt queued while the session started has now been delivered."""
@@ -103,6 +123,13 @@ class PromptDispatch:
             self._queued.discard(tile.session_id)
             tile.header.note = ""
 
+    def _submit_failed(self, session_id: int, error: SynkError) -> None:
+        """A prompt's submit key could not be written (the session ended meanwhile)."""
+        tile = self.grid.tile(session_id)
+        where = f"Pane {tile.number}" if tile is not None else "Prompt"
+        self.app.notify(error.message, title=where, severity="warning")
+
     def forget(self, session_id: int) -> None:
         """The session is closed: nothing is waiting for it any more."""
         self._queued.discard(session_id)
+        self.delivery.forget(session_id)

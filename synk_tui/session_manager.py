@@ -27,7 +27,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from synk_tui.agent_state import STATE_INTERVAL, StateDetector, screen_rules
 from synk_tui.agents import AGENT_TYPES, require_agent
+from synk_tui.codex_rollout import CodexRollout, RolloutClaims
 from synk_tui.config import AgentSettings
 from synk_tui.emulator import TerminalEmulator
 from synk_tui.errors import (
@@ -45,6 +47,7 @@ from synk_tui.events import (
     SessionExit,
     SessionOutput,
     SessionReady,
+    SessionState,
 )
 from synk_tui.git import current_branch
 from synk_tui.orphans import end_adopted, environ_names_session, is_subreaper
@@ -151,6 +154,10 @@ class SessionInfo:
     args: list[str] = field(default_factory=list)
     env_names: list[str] = field(default_factory=list)
     """Names of the extra environment variables given at create (never their values)."""
+    agent_state: str = "starting"
+    """What the session does: starting / working / waiting / idle / exited N (agent_state.py)."""
+    agent_state_note: str = ""
+    """Why the state may be less sure than usual (e.g. several Codex transcripts fit)."""
 
     def to_wire(self) -> dict[str, Any]:
         """camelCase keys, as the seed's `session:list` returns them."""
@@ -170,6 +177,8 @@ class SessionInfo:
             "lastOutputAt": self.last_output_at,
             "args": list(self.args),
             "envNames": list(self.env_names),
+            "agentState": self.agent_state,
+            "agentStateNote": self.agent_state_note,
         }
 
 
@@ -215,6 +224,10 @@ class _Session:
         self.hold_timer: asyncio.TimerHandle | None = None
         self.dropping_input = False
         """Input was refused (the child does not read it) and the person told."""
+        self.detector: StateDetector | None = None
+        self.state_dirty = False
+        """The screen changed (or input was written) since the state was last looked at."""
+        self.state_checked_at = -STATE_INTERVAL
 
     @property
     def emulator(self) -> TerminalEmulator:
@@ -234,12 +247,18 @@ class SessionManager:
         *,
         agents: AgentSettings | None = None,
         scrollback: int = 10_000,
+        status_rules: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
     ) -> None:
         self.pool = pool
         self._post: Callable[[Any], object] = post or (lambda message: None)
         pool.post = self._post
         self.agents = agents or AgentSettings()
         self.scrollback = scrollback
+        self._screen_rules = screen_rules(status_rules)
+        """Per agent type, the screen rules of its state (config `[status.<agent>]`)."""
+        self._state_handle: asyncio.TimerHandle | None = None
+        self._rollouts = RolloutClaims()
+        """Codex rollout files found or looked for by this manager's sessions."""
         self._sessions: dict[int, _Session] = {}
         self._ids = itertools.count(1)
         self._last_id = 0
@@ -339,6 +358,13 @@ class SessionManager:
             env_names=sorted(extra_env),
         )
         session = _Session(info, self._new_emulator)
+        home = extra_env.get("HOME") or self.pool.config.env.get("HOME") or os.environ.get("HOME")
+        rollout = None
+        if agent_type == "codex" and home:
+            rollout = CodexRollout(home, workdir, info.created_at, self._rollouts)
+        session.detector = StateDetector(
+            agent_type, self._screen_rules.get(agent_type), home, pending.process.pid, rollout
+        )
         session.branch_pending = branch is None
         session.process = pending.process
         session.type_setup = pending.type_setup
@@ -425,6 +451,8 @@ class SessionManager:
                 return False
             raise SessionNotFoundError(session_id)
         self._release_input(session, deliver=False)
+        if session.detector is not None:
+            session.detector.close()
         if session.start_task is not None and not session.start_task.done():
             session.start_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -446,7 +474,7 @@ class SessionManager:
         """End every session's processes and the pool's; safe to call twice."""
         self._shut_down = True
         self.pool.stop_refilling()  # ending sessions must not warm new shells
-        for handle in (self._parse_handle, self._flush_handle):
+        for handle in (self._parse_handle, self._flush_handle, self._state_handle):
             if handle is not None:
                 handle.cancel()
         sessions = list(self._sessions.values())
@@ -508,6 +536,8 @@ class SessionManager:
         self._note_delivery(session, delivered, len(payload))
         if session_id == self._priority:
             self._typed_at = time.perf_counter()
+        if session.info.agent_type == "terminal":
+            self._mark_state_dirty(session)  # a command may start without output
 
     def _note_delivery(self, session: _Session, delivered: bool, size: int) -> None:
         """Say once (until input gets through again) that input was dropped
@@ -571,6 +601,15 @@ class SessionManager:
             session.process.resize(cols, rows)
         session.screen_changed = True
         self._changed(session)
+
+    def input_held(self, session_id: int) -> bool:
+        """True while input written to a starting session waits to be released.
+
+        It goes out in one write once the program reads keys; a prompt's
+        submit key must come after that, as a write of its own.
+        """
+        session = self._get(session_id)
+        return bool(session.held_input) and session.exit_code is None
 
     def screen(self, session_id: int) -> TerminalEmulator:
         """The session's emulator, for the UI to draw (read-only use)."""
@@ -660,6 +699,7 @@ class SessionManager:
             # priority: parse a small read at once (keystroke echo latency).
             session.emulator.feed(data)
             session.screen_changed = True
+            self._mark_state_dirty(session)
             self._changed(session)
             return
         session.backlog += data
@@ -721,6 +761,7 @@ class SessionManager:
                 del backlog[:size]
                 session.emulator.feed(chunk)
                 session.screen_changed = True
+                self._mark_state_dirty(session)
                 if session.reading_paused and len(backlog) <= self._high_water(session)[1]:
                     session.reading_paused = False
                     if session.process is not None and session.exit_code is None:
@@ -765,6 +806,53 @@ class SessionManager:
         if session.screen_changed and session.visible:
             session.screen_changed = False
             self._post(ScreenUpdated(session_id))
+
+    # -- state -----------------------------------------------------------------
+
+    def _mark_state_dirty(self, session: _Session) -> None:
+        """The session's state may have changed: look within STATE_INTERVAL."""
+        session.state_dirty = True
+        if self._state_handle is None and not self._shut_down:
+            self._state_handle = asyncio.get_running_loop().call_later(
+                STATE_INTERVAL, self._check_states
+            )
+
+    def _check_states(self) -> None:
+        """Look at every session whose screen changed, each at most once per
+        STATE_INTERVAL: the screen rules run a few times a second, never per frame."""
+        self._state_handle = None
+        now = time.monotonic()
+        for session in list(self._sessions.values()):
+            if not session.state_dirty:
+                continue
+            if now - session.state_checked_at < STATE_INTERVAL or session.info.status != RUNNING:
+                self._mark_state_dirty(session)  # look again later
+                continue
+            session.state_dirty = False
+            session.state_checked_at = now
+            self._detect_state(session)
+            if session.detector is not None and session.detector.follows_files:
+                self._mark_state_dirty(session)
+
+    def _detect_state(self, session: _Session) -> None:
+        detector = session.detector
+        if detector is None or session.exit_code is not None:
+            return
+        process = session.process
+        foreground_is_shell: bool | None = None
+        if session.info.agent_type == "terminal" and process is not None:
+            pgid = process.foreground_pgid()
+            foreground_is_shell = None if pgid is None else pgid == process.pid
+        screen = "\n".join(session.emulator.lines())
+        state = detector.detect(screen, foreground_is_shell)
+        session.info.agent_state_note = detector.note
+        self._set_state(session, state)
+
+    def _set_state(self, session: _Session, state: str) -> None:
+        info = session.info
+        if state != info.agent_state:
+            info.agent_state = state
+            self._post(SessionState(info.session_id, state))
 
     def _schedule_flush(self, at: float) -> None:
         """Have `_flush` run at `at` (perf_counter), or earlier if it already will."""
@@ -823,6 +911,8 @@ class SessionManager:
         info.status = EXITED
         info.exit_code = session.exit_code
         session.ready.set()
+        if session.detector is not None:
+            self._set_state(session, session.detector.exited(info.exit_code))
         if session.pending_output:
             self._post(SessionOutput(info.session_id, bytes(session.pending_output)))
             session.pending_output.clear()

@@ -36,6 +36,9 @@ CORE = [
     "sanitize",
     "orphans",
     "private_env",
+    "prompt_delivery",
+    "agent_state",
+    "codex_rollout",
 ]
 FORBIDDEN = ("textual.widgets", "textual.widget", "textual.app", "textual.screen")
 FORBIDDEN_SYNK = ("synk_tui.widgets", "synk_tui.app", "synk_tui.screens", "synk_tui.cli")
