@@ -103,6 +103,7 @@ class ClipboardSettings:
     """Forward a program's OSC 52 clipboard write; off, it is blocked with a notice."""
 
 
+@dataclass
 class StatusSettings:
     """The `[status.<agent>]` tables: screen rules (lists of regexes) per kind
     (`working`, `waiting`, `idle`) that replace the shipped ones of that agent;

@@ -89,9 +89,9 @@ def test_agents_get_the_cr_apart_from_the_text() -> None:
 def test_codex_gets_a_one_line_prompt_as_a_bracketed_paste_when_enabled() -> None:
     codex = DELIVERY_PROFILES["codex"]
     assert split_prompt("hello", True, codex) == ("\x1b[200~hello\x1b[201~", "\r")
-    # A paste end inside the text cannot break out of the brackets.
+    # A paste end inside the text cannot break out of the brackets: its ESC goes.
     body, _ = split_prompt("a\x1b[201~b", True, codex)
-    assert body == "\x1b[200~ab\x1b[201~"
+    assert body == "\x1b[200~a[201~b\x1b[201~"
     # Gemini types it plainly, even with bracketed paste on.
     assert split_prompt("hello", True, DELIVERY_PROFILES["gemini_cli"]) == ("hello", "\r")
 
