@@ -232,11 +232,9 @@ class ControlServer:
             return
         server.close()
         self.close_now()
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(BaseException):
-                await task
+        # Closed transports end each connection's reading; its task then finishes.
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=1.0)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(server.wait_closed(), 1.0)
 
@@ -284,6 +282,10 @@ class ControlServer:
             with contextlib.suppress(Exception):
                 writer.write(encode({"id": None, "ok": False, "error": error.to_wire()}))
                 await asyncio.wait_for(writer.drain(), 1.0)
+                # Wait (briefly) for the peer to hang up: closing on its unread
+                # request would reset the connection before it read the refusal.
+                writer.write_eof()
+                await asyncio.wait_for(reader.read(MAX_LINE_BYTES), 1.0)
             writer.close()
             if task is not None:
                 self._tasks.discard(task)
@@ -325,6 +327,9 @@ class ControlServer:
                     break
                 if skipping:
                     skipping = False
+                elif len(buffer) + newline - start > MAX_LINE_BYTES:
+                    buffer.clear()
+                    self._too_long(connection)
                 else:
                     buffer += chunk[start:newline]
                     line, buffer = bytes(buffer), bytearray()
@@ -336,10 +341,12 @@ class ControlServer:
                 if len(buffer) > MAX_LINE_BYTES:
                     buffer.clear()
                     skipping = True
-                    error = LineTooLongError(
-                        f"Request line longer than {MAX_LINE_BYTES} bytes; skipped"
-                    )
-                    connection.reply({"id": None, "ok": False, "error": error.to_wire()})
+                    self._too_long(connection)
+
+    @staticmethod
+    def _too_long(connection: _Connection) -> None:
+        error = LineTooLongError(f"Request line longer than {MAX_LINE_BYTES} bytes; skipped")
+        connection.reply({"id": None, "ok": False, "error": error.to_wire()})
 
     async def _handle(self, connection: _Connection, line: bytes) -> None:
         """One request line -> one reply line."""
