@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from synk_tui.control_path import prepare_socket_dir
-from synk_tui.ipc import COMMANDS
 from synk_tui.errors import (
     InternalError,
     InvalidJsonError,
@@ -45,6 +44,7 @@ from synk_tui.errors import (
     SynkError,
     UnknownCommandError,
 )
+from synk_tui.ipc import COMMANDS
 
 MAX_LINE_BYTES = 1024 * 1024
 """The longest request line read; a longer one is skipped and answered with an error."""
@@ -58,7 +58,9 @@ EVENT_QUEUE_BYTES = 4 * 1024 * 1024
 EVENT_QUEUE_LINES = 10_000
 """Event lines one subscriber may have waiting (bounds many tiny events too)."""
 
-WIRE_EVENTS = frozenset({"session:output", "session:exit", "session:ready", "pool:status", "app:error"})
+WIRE_EVENTS = frozenset(
+    {"session:output", "session:exit", "session:ready", "pool:status", "app:error"}
+)
 """Core events sent to subscribers (screen updates and clipboard text stay inside)."""
 
 SERVER_COMMANDS = ("events:subscribe", "events:unsubscribe")
@@ -278,7 +280,9 @@ class ControlServer:
         sock = writer.get_extra_info("socket")
         uid = peer_uid(sock) if sock is not None else None
         if uid != self.uid:
-            error = PermissionDeniedError(f"uid {uid} may not use this synk (it runs as {self.uid})")
+            error = PermissionDeniedError(
+                f"uid {uid} may not use this synk (it runs as {self.uid})"
+            )
             with contextlib.suppress(Exception):
                 writer.write(encode({"id": None, "ok": False, "error": error.to_wire()}))
                 await asyncio.wait_for(writer.drain(), 1.0)
@@ -361,10 +365,11 @@ class ControlServer:
             if not isinstance(request, dict):
                 raise ProtocolError("Request must be a JSON object")
             request_id = request.get("id")
-            if not isinstance(request_id, (int, str)) or isinstance(request_id, bool):
-                if request_id is not None:
-                    request_id = None
-                    raise ProtocolError("Request 'id' must be a number or a string")
+            if request_id is not None and (
+                not isinstance(request_id, (int, str)) or isinstance(request_id, bool)
+            ):
+                request_id = None
+                raise ProtocolError("Request 'id' must be a number or a string")
             name = request.get("cmd")
             if not isinstance(name, str):
                 raise ProtocolError("Request 'cmd' must be a string")

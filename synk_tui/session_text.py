@@ -55,7 +55,11 @@ async def send(context: WireContext, args: Mapping[str, Any]) -> dict[str, Any]:
     info = manager.info(session_id)
     bracketed = info.status == "running" and manager.screen(session_id).bracketed_paste
     manager.write(session_id, typed_text(text, enter, bracketed))
-    return {"sessionId": session_id, "bracketedPaste": bracketed, "queued": info.status == "starting"}
+    return {
+        "sessionId": session_id,
+        "bracketedPaste": bracketed,
+        "queued": info.status == "starting",
+    }
 
 
 async def screen(context: WireContext, args: Mapping[str, Any]) -> dict[str, Any]:

@@ -160,8 +160,14 @@ async def test_malformed_input_is_answered_and_the_server_goes_on(core: Core) ->
         (b'{"id": 1, "cmd": "session:list", "args": [1]}\n', "invalid_request"),
         (b'{"id": {"x": 1}, "cmd": "session:list"}\n', "invalid_request"),
         (b'{"id": 2, "cmd": "session:nope"}\n', "unknown_command"),
-        (b'{"id": 3, "cmd": "session:write", "args": {"sessionId": "x", "data": 1}}\n', "invalid_argument"),
-        (b'{"id": 4, "cmd": "session:write", "args": {"sessionId": 99, "data": "x"}}\n', "session_not_found"),
+        (
+            b'{"id": 3, "cmd": "session:write", "args": {"sessionId": "x", "data": 1}}\n',
+            "invalid_argument",
+        ),
+        (
+            b'{"id": 4, "cmd": "session:write", "args": {"sessionId": 99, "data": "x"}}\n',
+            "session_not_found",
+        ),
         (b'{"id": 5, "cmd": "session:screen", "args": {"sessionId": true}}\n', "invalid_argument"),
     ]
     for line, code in cases:
@@ -197,7 +203,9 @@ async def test_a_slow_subscriber_is_bounded_and_told_it_lagged(core: Core, tmp_p
     create = {"agentType": "terminal", "projectPath": str(tmp_path)}
     await control.call("session:create", create)
     await control.call("session:create", create)
-    await control.call("session:write", {"sessionId": 1, "data": "seq 1 1500000; echo FLOOD-$((1+1))DONE\r"})
+    await control.call(
+        "session:write", {"sessionId": 1, "data": "seq 1 1500000; echo FLOOD-$((1+1))DONE\r"}
+    )
     peak = 0
 
     def flood_done() -> bool:
@@ -386,10 +394,12 @@ needs_root_setpriv = pytest.mark.skipif(
 )
 
 
+NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
+
+
 def _as_nobody(path: Path) -> dict[str, Any]:
     result = subprocess.run(
-        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-        + ["/usr/bin/python3", "-c", _PEER, str(path)],
+        [*NOBODY, "/usr/bin/python3", "-c", _PEER, str(path)],
         capture_output=True,
         text=True,
         timeout=30,
