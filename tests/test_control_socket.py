@@ -471,3 +471,49 @@ def test_the_peer_uid_is_read_from_the_socket() -> None:
     finally:
         left.close()
         right.close()
+
+
+async def test_send_pastes_several_lines_bracketed_when_the_program_asked(
+    core: Core, tmp_path: Path
+) -> None:
+    raw = await Raw.open(core.path)
+    create = {"agentType": "terminal", "projectPath": str(tmp_path)}
+    session_id = (await raw.call("session:create", create))["result"]["sessionId"]
+    screen = core.manager.screen
+
+    def shown() -> str:
+        return "\n".join(screen(session_id).lines())
+
+    # A program that turns bracketed paste on, then shows what it reads (no echo).
+    start = "stty -echo; printf '\\033[?2004hREADY\\n'; cat -v\r"
+    await raw.call("session:write", {"sessionId": session_id, "data": start})
+    await wait_for(lambda: "READY" in shown() and screen(session_id).bracketed_paste)
+    reply = await raw.call(
+        "session:send", {"sessionId": session_id, "text": "one\ntwo", "enter": True}
+    )
+    assert reply["result"] == {"sessionId": session_id, "bracketedPaste": True, "queued": False}
+    await wait_for(lambda: "two^[[201~" in shown(), what="the paste as cat -v shows it")
+    assert "^[[200~one" in shown()
+
+    # Paste mode off: the lines go as typed lines, no markers.
+    await raw.call("session:write", {"sessionId": session_id, "data": "\x03"})
+    off = "stty -echo; printf '\\033[?2004lOFF\\n'; cat -v\r"
+    await raw.call("session:write", {"sessionId": session_id, "data": off})
+    await wait_for(lambda: "OFF" in shown() and not screen(session_id).bracketed_paste)
+    reply = await raw.call(
+        "session:send", {"sessionId": session_id, "text": "three\nfour", "enter": True}
+    )
+    assert reply["result"]["bracketedPaste"] is False
+    await wait_for(lambda: shown().splitlines()[-1:] == ["four"] or "four" in shown().split())
+    assert "^[[200~three" not in shown() and "three" in shown().split()
+    raw.close()
+
+
+def test_typed_text_is_the_command_bars_encoding() -> None:
+    from synk_tui.prompting import encode_prompt
+    from synk_tui.session_text import typed_text
+
+    assert typed_text("a\nb", True, True) == encode_prompt("a\nb", True)
+    assert typed_text("ls", True, False) == "ls\r"
+    assert typed_text("a\nb\x1b[201~x", False, True) == "\x1b[200~a\rbx\x1b[201~"
+    assert typed_text("a\nb", False, False) == "a\nb"
