@@ -164,6 +164,8 @@ class _Connection:
                 self.drained.set()
         except (ConnectionError, OSError):
             self.closed = True
+            self.drained.set()
+            self.room.set()
 
 
 class ControlServer:
@@ -195,7 +197,7 @@ class ControlServer:
         old_umask = os.umask(0o177)
         try:
             self._server = await asyncio.start_unix_server(
-                self._serve, path=str(self.path), limit=READ_BYTES
+                self._accept, path=str(self.path), limit=READ_BYTES
             )
         finally:
             os.umask(old_umask)
@@ -237,6 +239,10 @@ class ControlServer:
         # Closed transports end each connection's reading; its task then finishes.
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=1.0)
+        for task in list(self._tasks):
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
         with contextlib.suppress(Exception):
             await asyncio.wait_for(server.wait_closed(), 1.0)
 
@@ -273,10 +279,13 @@ class ControlServer:
 
     # ---- one connection --------------------------------------------------------
 
+    def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """A plain callback, so each connection is a task of ours that `stop` can end."""
+        task = asyncio.ensure_future(self._serve(reader, writer))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.add(task)
         sock = writer.get_extra_info("socket")
         uid = peer_uid(sock) if sock is not None else None
         if uid != self.uid:
@@ -291,8 +300,6 @@ class ControlServer:
                 writer.write_eof()
                 await asyncio.wait_for(reader.read(MAX_LINE_BYTES), 1.0)
             writer.close()
-            if task is not None:
-                self._tasks.discard(task)
             return
         connection = _Connection(writer)
         self._connections.add(connection)
@@ -313,8 +320,6 @@ class ControlServer:
                 await writing
             with contextlib.suppress(Exception):
                 writer.close()
-            if task is not None:
-                self._tasks.discard(task)
 
     async def _read_requests(self, reader: asyncio.StreamReader, connection: _Connection) -> None:
         """Split what arrives into lines (linear: each byte is searched once)."""

@@ -485,7 +485,7 @@ async def test_send_pastes_several_lines_bracketed_when_the_program_asked(
         return "\n".join(screen(session_id).lines())
 
     # A program that turns bracketed paste on, then shows what it reads (no echo).
-    start = "stty -echo; printf '\\033[?2004hREADY\\n'; cat -v\r"
+    start = "stty -echo; printf '\\033[?2004hRE%sDY\\n' A; cat -v\r"
     await raw.call("session:write", {"sessionId": session_id, "data": start})
     await wait_for(lambda: "READY" in shown() and screen(session_id).bracketed_paste)
     reply = await raw.call(
@@ -497,9 +497,14 @@ async def test_send_pastes_several_lines_bracketed_when_the_program_asked(
 
     # Paste mode off: the lines go as typed lines, no markers.
     await raw.call("session:write", {"sessionId": session_id, "data": "\x03"})
-    off = "stty -echo; printf '\\033[?2004lOFF\\n'; cat -v\r"
+    # (the interrupt flushes the terminal's input: type on only at the new prompt)
+    await wait_for(lambda: shown().count("test$") == 2, what="the prompt after ctrl+c")
+    off = "stty -echo; printf '\\033[?2004lOF%s\\n' F; cat -v\r"
     await raw.call("session:write", {"sessionId": session_id, "data": off})
-    await wait_for(lambda: "OFF" in shown() and not screen(session_id).bracketed_paste)
+    await wait_for(
+        lambda: "OFF" in shown() and not screen(session_id).bracketed_paste,
+        what="paste mode off",
+    )
     reply = await raw.call(
         "session:send", {"sessionId": session_id, "text": "three\nfour", "enter": True}
     )
