@@ -199,3 +199,23 @@ def test_subcommands_do_not_break_the_launch_command_line(tmp_path: Path) -> Non
     assert (options.project_dir, options.sessions) == (tmp_path.resolve(), 3)
     sock = tmp_path / "s.sock"
     assert parse_args([str(tmp_path), "--socket", str(sock)]).socket == sock
+
+
+async def test_the_socket_variable_is_not_saved_with_the_workspace(tmp_path: Path) -> None:
+    from synk_tui.ipc import invoke
+    from synk_tui.persistence import load_workspace
+
+    app = make_socket_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app, 1)
+        assert app.manager.info(1).env_names == ["SYNK_SOCKET"]
+        reply = await call(
+            app,
+            "session:create",
+            {"agentType": "terminal", "projectPath": str(tmp_path), "env": {"MINE": "1"}},
+        )
+        await wait_ready(pilot, app, 2)
+        assert app.manager.info(reply["result"]["sessionId"]).env_names == ["MINE", "SYNK_SOCKET"]
+        saved = await invoke(app.workspace.wire, "persistence:save_session", {"name": "w"})
+        workspace = load_workspace(Path(saved["savedPath"]))
+        assert [s.env_names for s in workspace.sessions] == [(), ("MINE",)]
