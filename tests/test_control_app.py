@@ -64,17 +64,22 @@ async def test_a_session_created_over_the_socket_gets_a_tile(tmp_path: Path) -> 
     app = make_socket_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(pilot, app, 1)
-        reply = await call(
-            app, "session:create", {"agentType": "terminal", "projectPath": str(tmp_path)}
-        )
+        create = {"agentType": "terminal", "projectPath": str(tmp_path), "cols": 200, "rows": 50}
+        reply = await call(app, "session:create", create)
         assert reply["ok"] is True, reply
         session_id = reply["result"]["sessionId"]
+        # Started at its pane's size, as a session opened with `n` is (not the wire's).
+        assert app.manager.info(session_id).cols < 200
         await wait_ready(pilot, app, 2)
         tile = app.grid.tile(session_id)
         assert tile is not None and tile.pane_index == reply["result"]["paneIndex"]
-        # The pane got the grid's size, as a session opened with `n` does.
-        info = app.manager.info(session_id)
-        assert (info.cols, info.rows) == app.sessions.pane_size_for(2)
+
+        def fits() -> bool:
+            info = app.manager.info(session_id)
+            assert tile is not None
+            return (info.cols, info.rows) == (tile.body.size.width, tile.body.size.height)
+
+        await wait_until(pilot, fits, what="the session sized to its pane")
 
         reply = await call(app, "session:destroy", {"sessionId": session_id})
         assert reply == {"id": 1, "ok": True, "result": {"success": True}}
