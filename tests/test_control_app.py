@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -148,7 +149,12 @@ async def test_synk_events_streams_ndjson(tmp_path: Path) -> None:
         await wait_ready(pilot, app, 1)
         assert app.control is not None
         process = await asyncio.create_subprocess_exec(
-            str(SYNK), "events", "--socket", str(app.control.path), stdout=subprocess.PIPE
+            str(SYNK),
+            "events",
+            "--socket",
+            str(app.control.path),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         try:
             await wait_until(
@@ -164,9 +170,14 @@ async def test_synk_events_streams_ndjson(tmp_path: Path) -> None:
                     import base64
 
                     seen += base64.b64decode(event["payload"]["dataB64"])
+            # ctrl+c ends it quietly.
+            process.send_signal(signal.SIGINT)
+            _, err = await asyncio.wait_for(process.communicate(), 30)
+            assert (process.returncode, err) == (0, b"")
         finally:
-            process.terminate()
-            await process.wait()
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
 
 
 def test_no_server_is_one_line_and_exit_1(tmp_path: Path) -> None:
