@@ -235,3 +235,26 @@ async def test_the_socket_variable_is_not_saved_with_the_workspace(tmp_path: Pat
         saved = await invoke(app.workspace.wire, "persistence:save_session", {"name": "w"})
         workspace = load_workspace(Path(saved["savedPath"]))
         assert [s.env_names for s in workspace.sessions] == [(), ("MINE",)]
+
+
+async def test_a_socket_in_use_is_reported_and_the_app_runs_without_it(tmp_path: Path) -> None:
+    from synk_tui.control_server import ControlServer
+
+    app = make_socket_app(tmp_path)
+    assert app.control is not None
+
+    async def nothing(name: str, args: Any) -> Any:
+        return []
+
+    other = ControlServer(app.control.path, nothing)
+    await other.start()
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot, app, 1)
+            assert not app.control.running
+            assert app.manager.info(1).env_names == []
+            wanted = f"a synk server is already running on {app.control.path}"
+            assert wanted in [n.message for n in app._notifications]
+        assert app.control.path.exists(), "the other server's socket is left alone"
+    finally:
+        await other.stop()
