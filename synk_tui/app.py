@@ -36,13 +36,15 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.events import DescendantFocus
+from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -51,6 +53,9 @@ from synk_tui import paths
 from synk_tui.agents import available_agents
 from synk_tui.cli import LaunchOptions
 from synk_tui.config import Config, KeySettings
+from synk_tui.control_commands import ControlCommands
+from synk_tui.control_path import SOCKET_ENV
+from synk_tui.control_server import ControlServer
 from synk_tui.errors import MaxSessionsError, SynkError
 from synk_tui.events import (
     AppError,
@@ -153,9 +158,13 @@ class SynkApp(App[None], inherit_bindings=False):
         self.config = config or Config()
         self.cost_patterns = CostPatterns.from_settings(self.config.cost)
         self.pool = ProcessPool(pool_config or PoolConfig.from_settings(self.config.pool))
+        self.control: ControlServer | None = None
+        """The control socket (`synk ls`, `synk send`...), when the command line gave one."""
+        if options.socket is not None:
+            self.control = ControlServer(options.socket, self._run_control_command)
         self.manager = SessionManager(
             self.pool,
-            post=self.post_message,
+            post=self._post_core_event,
             agents=self.config.agents,
             scrollback=self.config.ui.scrollback,
             status_rules=self.config.status.rules,
@@ -199,6 +208,22 @@ class SynkApp(App[None], inherit_bindings=False):
             driver.flush()
 
     @property
+    def session_env(self) -> dict[str, str]:
+        """Environment every session gets: the control socket that reaches this synk."""
+        if self.control is None or not self.control.running:
+            return {}
+        return {SOCKET_ENV: str(self.control.path)}
+
+    def _post_core_event(self, message: Message) -> bool:
+        """Core events go to the app, and to the control socket's subscribers."""
+        if self.control is not None:
+            self.control.publish(message)
+        return self.post_message(message)
+
+    async def _run_control_command(self, name: str, args: Mapping[str, Any]) -> Any:
+        return await ControlCommands(lambda: self.workspace.wire, self.sessions).run(name, args)
+
+    @property
     def hangup(self) -> bool:
         """True once the terminal hung up (SIGHUP): nothing more can be drawn."""
         return self.lifecycle.hangup
@@ -232,6 +257,7 @@ class SynkApp(App[None], inherit_bindings=False):
             self.notify(warning, title="config.toml", severity="warning", timeout=10)
         await self.manager.start()
         self.outer_keys.start()
+        await self._start_control()
         self.set_interval(TICK_SECONDS, self.sessions.refresh_states)
         self.workspace.start()
         # Everything built so far (Textual, the widgets, the first sessions)
@@ -239,11 +265,28 @@ class SynkApp(App[None], inherit_bindings=False):
         self.call_after_refresh(self.collections.start)
         self.set_interval(TICK_SECONDS, self.collections.tick)
 
+    async def _start_control(self) -> None:
+        """Listen on the control socket; if it cannot be used, say why and run without it."""
+        if self.control is None:
+            return
+        try:
+            await self.control.start()
+        except SynkError as error:
+            self.notify(
+                safe_text(error.message),
+                title="control socket",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
+
     async def on_unmount(self) -> None:
         """Whatever the way out, no child process outlives the app."""
         if not self.hangup:
             self.outer_keys.stop()
         self.collections.stop()
+        if self.control is not None:
+            await self.control.stop()
         await self.lifecycle.shutdown()
 
     def _on_signal(self, signum: int) -> None:
@@ -253,6 +296,8 @@ class SynkApp(App[None], inherit_bindings=False):
         file stays, so the next start offers it back (a dropped SSH link).
         """
         self.workspace.autosave_now()
+        if self.control is not None:
+            self.control.close_now()
         if self.lifecycle.hung_up_by(signum):
             self.run_worker(self.lifecycle.hangup_exit(), group="quit", exclusive=True)
         else:

@@ -23,6 +23,7 @@ from typing import NoReturn
 from synk_tui import __version__
 from synk_tui.agents import BADGES, check_agent, normalize_agent_type
 from synk_tui.config import Config, load_config
+from synk_tui.control_path import socket_path
 from synk_tui.errors import InvalidArgumentError, PersistenceError
 from synk_tui.orphans import become_subreaper, kill_adopted_now
 from synk_tui.sanitize import safe_text
@@ -32,6 +33,9 @@ EXIT_USAGE = 2
 
 MAX_SESSIONS = 12
 """The largest grid synk lays out (4x3)."""
+
+CONTROL_COMMANDS = frozenset({"ls", "send", "capture", "events", "invoke"})
+"""Subcommands that drive a running synk over its control socket (`synk ./ls` opens a dir)."""
 
 MESSAGE_LIMIT = 1000
 """Characters of one error or warning line about a saved file (its path included)."""
@@ -46,6 +50,8 @@ class LaunchOptions:
     agent_type: str = "terminal"
     restore: str | None = None
     list_saved: bool = False
+    socket: Path | None = None
+    """The control socket to listen on (None: no socket, as in tests that build options)."""
 
 
 AGENT_NAMES = ", ".join(BADGES.values())
@@ -109,6 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
             "session count, agents (tab-separated), then exit"
         ),
     )
+    parser.add_argument(
+        "--socket",
+        metavar="PATH",
+        default=None,
+        help="control socket for synk ls/send/capture/events/invoke "
+        "(default: $SYNK_SOCKET, else $XDG_RUNTIME_DIR/synk/default or /tmp/synk-$UID/default)",
+    )
     parser.add_argument("--version", action="version", version=f"synk {__version__}")
     return parser
 
@@ -162,6 +175,7 @@ def parse_args(argv: Sequence[str] | None = None, config: Config | None = None) 
         agent_type=agent_type,
         restore=restore,
         list_saved=namespace.list_saved,
+        socket=socket_path(namespace.socket),
     )
 
 
@@ -196,8 +210,23 @@ def print_saved() -> int:
     return 0
 
 
+def is_control_command(args: Sequence[str]) -> bool:
+    """`synk ls ...` or `synk --socket PATH ls ...`: a control subcommand, not a launch."""
+    rest = list(args)
+    if rest and rest[0] == "--socket":
+        rest = rest[2:]
+    elif rest and rest[0].startswith("--socket="):
+        rest = rest[1:]
+    return bool(rest) and rest[0] in CONTROL_COMMANDS
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `synk` console script; returns the exit status."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if is_control_command(args):
+        from synk_tui.cli_control import main as control_main
+
+        return control_main(args)
     config = load_config()
     options = parse_args(argv, config)
     if options.list_saved:

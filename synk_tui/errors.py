@@ -138,3 +138,63 @@ class InvalidWorkspaceNameError(PersistenceError):
     """A workspace name that cannot be a file name (empty, path separators...)."""
 
     code = "invalid_workspace_name"
+
+
+class ProtocolError(SynkError):
+    """A control-socket request that is not a well-formed request object."""
+
+    code = "invalid_request"
+
+
+class InvalidJsonError(ProtocolError):
+    """A control-socket line that is not JSON (or not UTF-8)."""
+
+    code = "invalid_json"
+
+
+class UnknownCommandError(ProtocolError):
+    """A control-socket request names a command synk does not know."""
+
+    code = "unknown_command"
+
+
+class LineTooLongError(ProtocolError):
+    """A control-socket line longer than synk reads; it is skipped unread."""
+
+    code = "line_too_long"
+
+
+class InternalError(SynkError):
+    """A command failed in a way synk did not expect; the server goes on."""
+
+    code = "internal_error"
+
+
+class ControlSocketError(SynkError):
+    """The control socket cannot be used (unsafe directory, in use, refused)."""
+
+    code = "socket_error"
+
+
+class UnsafeSocketDirError(ControlSocketError):
+    """The socket's directory is owned by someone else or writable by others."""
+
+    code = "unsafe_socket_dir"
+
+
+class ServerNotRunningError(ControlSocketError):
+    """No synk is listening on the control socket."""
+
+    code = "server_not_running"
+
+
+class ServerRunningError(ControlSocketError):
+    """Another synk already listens on the control socket."""
+
+    code = "server_running"
+
+
+class PermissionDeniedError(ControlSocketError):
+    """The peer on the control socket runs as another user."""
+
+    code = "permission_denied"

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from synk_tui import session_text
 from synk_tui.errors import InvalidArgumentError
 from synk_tui.persistence import ManagerHost, PersistenceService
 from synk_tui.session_manager import SessionManager
@@ -58,7 +59,8 @@ def _arg(
     return value
 
 
-async def _create(context: WireContext, args: Mapping[str, Any]) -> dict[str, int]:
+def create_arguments(args: Mapping[str, Any]) -> dict[str, Any]:
+    """`session:create`'s arguments checked, as `SessionManager.create` keywords."""
     env = _arg(args, "env", dict, None)
     if env is not None and not all(
         isinstance(k, str) and isinstance(v, str) for k, v in env.items()
@@ -67,17 +69,21 @@ async def _create(context: WireContext, args: Mapping[str, Any]) -> dict[str, in
     agent_args = _arg(args, "args", list, None)
     if agent_args is not None and not all(isinstance(a, str) for a in agent_args):
         raise InvalidArgumentError("Argument 'args' must be a list of strings", "args")
-    created = await context.manager.create(
-        agent_type=_arg(args, "agentType", str),
-        project_path=_arg(args, "projectPath", str),
-        branch=_arg(args, "branch", str, None),
-        working_dir=_arg(args, "workingDir", str, None),
-        env=env,
-        cols=_arg(args, "cols", int, 80),
-        rows=_arg(args, "rows", int, 24),
-        args=agent_args,
-        pane_index=_arg(args, "paneIndex", int, None),
-    )
+    return {
+        "agent_type": _arg(args, "agentType", str),
+        "project_path": _arg(args, "projectPath", str),
+        "branch": _arg(args, "branch", str, None),
+        "working_dir": _arg(args, "workingDir", str, None),
+        "env": env,
+        "cols": _arg(args, "cols", int, 80),
+        "rows": _arg(args, "rows", int, 24),
+        "args": agent_args,
+        "pane_index": _arg(args, "paneIndex", int, None),
+    }
+
+
+async def _create(context: WireContext, args: Mapping[str, Any]) -> dict[str, int]:
+    created = await context.manager.create(**create_arguments(args))
     return {"sessionId": created.session_id, "paneIndex": created.pane_index}
 
 
@@ -119,6 +125,8 @@ COMMANDS: dict[str, Handler] = {
     "session:write": _write,
     "session:resize": _resize,
     "session:list": _list,
+    "session:send": session_text.send,
+    "session:screen": session_text.screen,
     "persistence:save_session": _save_session,
     "persistence:load_session": _load_session,
     "persistence:list_saved": _list_saved,

@@ -687,8 +687,13 @@ def saved_session(info: SessionInfo) -> SavedSession:
         working_dir=working_dir,
         branch=branch,
         agent_args=tuple(info.args),
-        env_names=tuple(sorted(info.env_names)),
+        env_names=tuple(sorted(set(info.env_names) - SYNK_GIVEN_ENV)),
     )
+
+
+SYNK_GIVEN_ENV = frozenset({"SYNK_SOCKET"})
+"""Variables synk gives every session itself: not the session's own, never saved (a
+restore would otherwise warn that they are unset)."""
 
 
 def session_problem(saved: SavedSession, agents: AgentSettings | None = None) -> SynkError | None:

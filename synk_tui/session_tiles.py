@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from textual.widget import Widget
@@ -80,8 +81,12 @@ class SessionTiles:
         args: list[str] | None = None,
         expected: int | None = None,
         pane_index: int | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> SessionTile:
-        """`open_session` that raises: restore turns a failure into a message pane."""
+        """`open_session` that raises: restore turns a failure into a message pane.
+
+        Every session gets the app's `session_env` (SYNK_SOCKET) besides `env`.
+        """
         count = expected if expected is not None else len(self.grid.tiles) + 1
         cols, rows = self.pane_size_for(
             max(count, len(self.grid.tiles) + 1), index=len(self.grid.tiles)
@@ -91,6 +96,7 @@ class SessionTiles:
             project_path=project_path or str(self.app.options.project_dir),
             branch=branch,
             working_dir=working_dir,
+            env={**self.app.session_env, **(env or {})},
             cols=cols,
             rows=rows,
             args=args,

@@ -12,6 +12,7 @@ import pytest
 
 from synk_tui import __version__, paths
 from synk_tui.cli import LaunchOptions, parse_args
+from synk_tui.control_path import socket_path
 from synk_tui.persistence import GridLayout, SavedSession, Workspace, save_workspace
 from tests.hostile_files import HOSTILE, HUGE_BYTES
 
@@ -99,13 +100,15 @@ def test_parse_defaults_to_one_terminal_in_the_current_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    assert parse_args([]) == LaunchOptions(project_dir=tmp_path.resolve())
+    assert parse_args([]) == LaunchOptions(project_dir=tmp_path.resolve(), socket=socket_path())
 
 
 def test_parse_accepts_agent_aliases_and_counts(tmp_path: Path) -> None:
     save_workspace(Workspace("work", datetime.now().astimezone(), GridLayout(), ()))
     options = parse_args([str(tmp_path), "-n", "12", "-a", "shell", "--restore", "work"])
-    assert options == LaunchOptions(tmp_path.resolve(), 12, "terminal", "work")
+    assert options == LaunchOptions(
+        tmp_path.resolve(), 12, "terminal", "work", socket=socket_path()
+    )
 
 
 def test_help_and_errors_do_not_import_textual() -> None:

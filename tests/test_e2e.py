@@ -88,7 +88,12 @@ class Synk:
         project.mkdir(exist_ok=True)
         config = tmp_path / "config"
         config.mkdir(exist_ok=True)
+        control = tmp_path / "control"
+        control.mkdir(mode=0o700, exist_ok=True)
+        self.control_socket = control / "synk.sock"
+        """synk's own control socket (each test its own, so runs in parallel never meet)."""
         env = {
+            "SYNK_SOCKET": str(self.control_socket),
             "HOME": str(home),
             "SYNK_CONFIG_DIR": str(config),
             "XDG_CONFIG_HOME": str(config),
@@ -166,6 +171,16 @@ class Synk:
             return int(status)
         signum = self.tmux("display-message", "-p", "-t", "0", "#{pane_dead_signal}")
         return -int(signum) if signum else None
+
+    def control(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run `synk ARGS` (ls, send, capture...) against this synk's control socket."""
+        return subprocess.run(
+            [str(SYNK), *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={**os.environ, "SYNK_SOCKET": str(self.control_socket)},
+        )
 
     def kill_server(self) -> None:
         subprocess.run(
@@ -269,6 +284,7 @@ def test_sighup_closing_the_terminal_leaves_nothing(synk_in_tmux: Callable[..., 
     synk.kill_server()
     poll(lambda: not alive(synk.pid), what="synk ended")
     poll(lambda: not any(alive(p) for p in processes), what="no process left")
+    assert not synk.control_socket.exists()
 
 
 def test_sigterm_leaves_nothing(synk_in_tmux: Callable[..., Synk]) -> None:
@@ -277,6 +293,7 @@ def test_sigterm_leaves_nothing(synk_in_tmux: Callable[..., Synk]) -> None:
     os.kill(synk.pid, signal.SIGTERM)
     poll(lambda: synk.exit_status() is not None, what="synk exited")
     assert synk.exit_status() == 128 + signal.SIGTERM
+    assert not synk.control_socket.exists()
     # the terminal was given back: out of the alternate screen
     assert synk.tmux("display-message", "-p", "-t", "0", "#{alternate_on}") == "0"
     poll(lambda: not any(alive(p) for p in processes), what="no process left")
@@ -308,7 +325,29 @@ def test_shift_enter_reaches_the_pane_through_tmux_extended_keys(
     synk.keys("Enter")
     synk.wait_for(lambda lines: any(line.strip() == "line1^[" for line in lines), "ESC CR")
     synk.keys("C-c")
+
+
+def test_synk_send_and_capture_drive_a_running_synk(synk_in_tmux: Callable[..., Synk]) -> None:
+    synk = synk_in_tmux("-n", "2")
+    synk.wait_for(all_prompts(2), "two prompts")
+    poll(lambda: synk.control_socket.exists(), what="control socket")
+    sent = synk.control("send", "1", "echo hi", "--enter")
+    assert (sent.returncode, sent.stderr) == (0, "")
+    poll(lambda: "hi" in synk.quadrant(0, 0), what="hi in pane 1")
+    captured = synk.control("capture", "1")
+    assert captured.returncode == 0, captured.stderr
+    assert "hi" in captured.stdout.splitlines()
+    listed = synk.control("ls")
+    assert [row.split()[0] for row in listed.stdout.splitlines()[1:]] == ["1", "2"]
+    # Malformed input is answered, and synk goes on.
+    bad = synk.control("invoke", "session:write", '{"sessionId": "one", "data": 5}')
+    assert bad.returncode == 1 and bad.stderr.startswith("synk: error: Argument 'sessionId'")
+    assert synk.control("capture", "2").returncode == 0
+
     synk.keys("C-\\", "q")
     synk.wait_for(lambda lines: "Save session for later?" in "\n".join(lines), "quit question")
     synk.keys("n")
     poll(lambda: synk.exit_status() is not None, what="synk exited")
+    assert not synk.control_socket.exists()
+    gone = synk.control("ls")
+    assert gone.returncode == 1 and gone.stderr.startswith("synk: error: no synk server")

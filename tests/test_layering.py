@@ -39,6 +39,11 @@ CORE = [
     "prompt_delivery",
     "agent_state",
     "codex_rollout",
+    "control_path",
+    "control_server",
+    "session_text",
+    "client",
+    "cli_control",
 ]
 FORBIDDEN = ("textual.widgets", "textual.widget", "textual.app", "textual.screen")
 FORBIDDEN_SYNK = ("synk_tui.widgets", "synk_tui.app", "synk_tui.screens", "synk_tui.cli")
