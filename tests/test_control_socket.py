@@ -520,5 +520,7 @@ def test_typed_text_is_the_command_bars_encoding() -> None:
 
     assert typed_text("a\nb", True, True) == encode_prompt("a\nb", True)
     assert typed_text("ls", True, False) == "ls\r"
-    assert typed_text("a\nb\x1b[201~x", False, True) == "\x1b[200~a\rbx\x1b[201~"
+    # a paste end inside the text loses its ESC, as in any paste: it cannot end the paste
+    assert typed_text("a\nb\x1b[201~x", False, True) == "\x1b[200~a\rb[201~x\x1b[201~"
+    assert typed_text("a\nb\x1b[20\x1b[201~1~x", False, True).count("\x1b") == 2
     assert typed_text("a\nb", False, False) == "a\nb"
