@@ -63,10 +63,17 @@ def printable(line: str) -> str:
     return safe_text(line, 6 * len(line) + 1)
 
 
+def pane_numbers(sessions: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+    """Each session with its pane number: its position in the grid, which shows
+    sessions in pane-index order (indexes keep gaps after a close; numbers do not)."""
+    ordered = sorted(sessions, key=lambda s: int(s["paneIndex"]))
+    return list(enumerate(ordered, start=1))
+
+
 def resolve_targets(target: str, sessions: list[dict[str, Any]]) -> list[int]:
     """Session ids named by TARGET: `3` (an id), `@2,5` / `@1-3` (pane numbers), `@all`."""
     if target.startswith("@"):
-        by_number = {int(s["paneIndex"]) + 1: int(s["sessionId"]) for s in sessions}
+        by_number = {n: int(s["sessionId"]) for n, s in pane_numbers(sessions)}
         try:
             parsed = parse_prompt(f"{target} .", by_number)
         except TargetError as error:
@@ -86,14 +93,14 @@ def _ls(client: SynkClient, as_json: bool) -> None:
         print(json.dumps(sessions))
         return
     rows = [("ID", "PANE", "AGENT", "STATE", "PID", "CWD", "BRANCH")]
-    for s in sessions:
+    for number, s in pane_numbers(sessions):
         state = str(s["status"])
         if s.get("exitCode") is not None:
             state = f"exited {s['exitCode']}"
         rows.append(
             (
                 str(s["sessionId"]),
-                str(int(s["paneIndex"]) + 1),
+                str(number),
                 safe_text(s["agentType"], 20),
                 state,
                 str(s.get("pid") or "-"),

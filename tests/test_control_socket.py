@@ -524,3 +524,17 @@ def test_typed_text_is_the_command_bars_encoding() -> None:
     assert typed_text("a\nb\x1b[201~x", False, True) == "\x1b[200~a\rb[201~x\x1b[201~"
     assert typed_text("a\nb\x1b[20\x1b[201~1~x", False, True).count("\x1b") == 2
     assert typed_text("a\nb", False, False) == "a\nb"
+
+
+def test_pane_targets_are_grid_positions_after_a_close() -> None:
+    from synk_tui.cli_control import resolve_targets
+
+    # pane 2 of 4 was closed: indexes 0, 2, 3 show as panes 1, 2, 3
+    sessions = [
+        {"sessionId": 7, "paneIndex": 3},
+        {"sessionId": 5, "paneIndex": 0},
+        {"sessionId": 6, "paneIndex": 2},
+    ]
+    assert resolve_targets("@2", sessions) == [6]
+    assert resolve_targets("@1-3", sessions) == [5, 6, 7]
+    assert resolve_targets("@all", sessions) == [5, 6, 7]
