@@ -60,6 +60,23 @@ ATTR_OVERLINE = 256
 TRUECOLOR = 0x1000000
 DEFAULT_STYLE: StyleKey = (-1, -1, 0)
 
+# Bounds that keep the cost of any input linear in its length.
+MAX_PARAM = 65535
+"""A numeric parameter larger than this counts as this (as xterm clamps them)."""
+MAX_SEQUENCE = 256
+"""Parameter and intermediate characters of one CSI or ESC sequence; a longer
+sequence is consumed and ignored (tmux ignores one over 64), so no sequence is
+kept, parsed or memoised at more than this size."""
+MAX_CLUSTER = 32
+"""Code points in one cell: combining characters and joins beyond are dropped."""
+MAX_TITLE = 4096
+"""Characters of a window or icon title (OSC 0/1/2) kept; the rest is cut."""
+MAX_CLIPBOARD = 1 << 20
+"""Characters of an OSC 52 payload (base64); a longer one is dropped whole."""
+MAX_OSC = MAX_CLIPBOARD + 1024
+"""Characters of an OSC string collected; the rest is read past, not kept."""
+_NO_CELL = (-1, -1)
+
 
 class _LazyRow:
     """A scrollback row kept as the line of one-cell characters and SGR that
@@ -108,7 +125,8 @@ _TOKEN = re.compile(
     r"|([\x00-\x1a\x1c-\x1f\x7f-\x9f])"  # 10 control (not ESC)
 )
 _INCOMPLETE = re.compile(r"\x1b(?:\[[\x30-\x3f]*[\x20-\x2f]*|[\x20-\x2f]*)\Z")
-_BAD_CSI = re.compile(r"\x1b\[[\x30-\x3f]*[\x20-\x2f]*")
+_PARAM_BYTES = re.compile(r"[\x30-\x3f]+")
+_INTER_BYTES = re.compile(r"[\x20-\x2f]+")
 _STRING_END = re.compile(r"[\x07\x18\x1a\x1b]")
 
 # What a bulk-skipped stretch may contain (see the module docstring).
@@ -138,9 +156,27 @@ def _one_cell_class() -> str:
     return "".join(out)
 
 
+def _zero_width_class() -> str:
+    """Characters rich measures as zero cells wide (combining marks, ZWJ, VS16...)."""
+    from rich._unicode_data import load
+
+    return "".join(
+        re.escape(chr(a)) + "-" + re.escape(chr(b))
+        for a, b, width in load("auto").widths
+        if width == 0 and a
+    )
+
+
 _ONE_CELL_ALL = _one_cell_class()
 _NOT_ONE_CELL = re.compile("[^" + _ONE_CELL_ALL + "]")
-_ONE_CELL_CHAR = re.compile("[" + _ONE_CELL_ALL + "]")
+# A one-cell character that starts a new cluster (not joined by a ZWJ before it).
+_ONE_CELL_UNJOINED = re.compile("(?<!\u200d)[" + _ONE_CELL_ALL + "]")
+# What follows the first character of a cluster: zero-width characters and
+# ZWJ + the character it joins. A run of MAX_CLUSTER or more of them is cut.
+_LONG_TAIL = re.compile(
+    "(?:\u200d.|[" + _zero_width_class() + "]){" + str(MAX_CLUSTER) + ",}", re.DOTALL
+)
+_ZWJ_RUN = re.compile("\u200d{2,}")
 # Ink's eraseLines: erase the line, go up, erase, ...
 _ERASE_UP = re.compile(r"(?:\x1b\[1A\x1b\[2K)+")
 _LF_CHARS = "\n\x0b\x0c"
@@ -214,13 +250,31 @@ def _osc_rgb(rgb: tuple[int, int, int]) -> str:
     return "rgb:" + "/".join(f"{c:02x}{c:02x}" for c in rgb)
 
 
+def _run_end(pattern: re.Pattern[str], text: str, pos: int) -> int:
+    """Where the run of ``pattern`` starting at ``pos`` ends (``pos`` if none)."""
+    m = pattern.match(text, pos)
+    return pos if m is None else m.end()
+
+
+def _number(digits: str) -> int:
+    """ASCII digits as an int clamped to ``MAX_PARAM``, in time linear in their
+    length (``int()`` of a long string is quadratic and refuses 4,300 digits)."""
+    if len(digits) > 5:
+        digits = digits.lstrip("0")
+        if len(digits) > 5:
+            return MAX_PARAM
+        if not digits:
+            return 0
+    return min(int(digits), MAX_PARAM)
+
+
 def _int(text: str, default: int) -> int:
     """One CSI parameter: sub-parameters dropped, junk or empty gives default."""
     if not text:
         return default
     head = text.split(":", 1)[0]
-    if head.isdigit():
-        return int(head)
+    if head.isdigit() and head.isascii():
+        return _number(head)
     return default
 
 
@@ -274,6 +328,10 @@ class TerminalEmulator:
         """Reported for OSC 11 queries (the UI may set its theme's colour)."""
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self._pending = ""
+        self._string_kind: str | None = None
+        """The introducer of the OSC/DCS/APC/PM/SOS string being read, if any."""
+        self._string_parts: list[str] = []
+        self._string_size = 0
         self._scrollback: deque[ScrollbackRow] = deque(maxlen=self._sb_max or 1)
         self._sync_frames = 0  # never reset: a viewer tells frames apart by it
         self._reset_state()
@@ -422,6 +480,7 @@ class TerminalEmulator:
             self._process(text)
         except Exception:  # pragma: no cover - a bug must not kill the session
             self._pending = ""
+            self._string_kind = None
             self._all_dirty = True
         if (self._x, self._y) != before:
             self._dirty.add(before[1])
@@ -554,6 +613,10 @@ class TerminalEmulator:
         """Tokenize and apply ``text``; keep an incomplete sequence for later."""
         pos = 0
         n = len(text)
+        if self._string_kind is not None:  # a string left open by the last feed
+            pos = self._string(text, 0)
+            if pos < 0:
+                return
         match = _TOKEN.match
         draw = self._draw
         bulk_min = 2 * (self._sb_max + 2 * self._rows) + 64
@@ -563,24 +626,18 @@ class TerminalEmulator:
                 pos, next_try = self._bulk_skip(text, pos)
             m = match(text, pos)
             if m is None:
-                rest = text[pos:]
-                if _INCOMPLETE.match(rest):
-                    self._pending = rest
+                if text.startswith("\x1b[", pos):
+                    pos = self._csi_by_hand(text, pos)
+                    if pos < 0:
+                        return
+                    continue
+                if _INCOMPLETE.match(text, pos):
+                    # ESC and intermediates; a longer run than any sequence
+                    # has is ignored when it ends, so its start is all we keep.
+                    self._pending = text[pos : pos + MAX_SEQUENCE + 2]
                     return
-                bad = _BAD_CSI.match(text, pos)
                 self._last_char = None
-                if bad is None:
-                    pos += 1  # a lone ESC before something invalid
-                    continue
-                cut = bad.end()
-                if cut < n and text[cut] < "\x20" and text[cut] not in "\x18\x1a\x1b":
-                    # A C0 control inside a CSI is executed, and the CSI goes on.
-                    self._control(text[cut])
-                    text = text[pos:cut] + text[cut + 1 :]
-                    pos, n = 0, len(text)
-                    next_try = 0
-                    continue
-                pos = cut  # cancelled by CAN, SUB, ESC or a bad byte
+                pos += 1  # a lone ESC before something invalid
                 continue
             pos = m.end()
             kind = m.lastindex
@@ -601,6 +658,9 @@ class TerminalEmulator:
                 if pos < n and self._x == 0:
                     pos = self._plain_lines(text, pos)
             elif kind == 6:
+                if pos - m.start() > MAX_SEQUENCE + 3:
+                    self._last_char = None
+                    continue  # too long to be anything: ignored
                 if self._raw is not None:
                     self._settle()
                 self._csi(m.group(4), m.group(5), m.group(6))
@@ -613,14 +673,13 @@ class TerminalEmulator:
                             self._erase(self._y, 0, self._cols)
                         pos = up.end()
             elif kind == 7:
-                end = self._string(text, pos, m.group(7))
-                if end < 0:
-                    self._pending = text[pos - 2 :]
-                    if len(self._pending) > 8_000_000:
-                        self._pending = ""  # an unterminated string: give up on it
-                    return
-                pos = end
+                self._string_kind = m.group(7)
+                self._string_parts = []
+                self._string_size = 0
                 self._last_char = None
+                pos = self._string(text, pos)
+                if pos < 0:
+                    return
             elif kind == 9:
                 if self._raw is not None:
                     self._settle()
@@ -630,6 +689,53 @@ class TerminalEmulator:
                 self._control(m.group(10))
                 if pos < n and self._x == 0 and text[pos - 1] == "\n":
                     pos = self._plain_lines(text, pos)
+
+    def _csi_by_hand(self, text: str, pos: int) -> int:
+        """A CSI the token regex could not take whole, read byte class by class.
+
+        A C0 control inside it is executed and the CSI goes on (as in xterm
+        and tmux); CAN, SUB, ESC or a byte out of place cancel it. Returns the
+        position to go on from, or -1 when the text ended first (what is left
+        of the CSI, controls taken out and at most ``MAX_SEQUENCE + 1``
+        characters of each part, waits for the next feed). Each byte is looked
+        at once, so a stream of such sequences costs time linear in its size.
+        """
+        n = len(text)
+        i = pos + 2
+        params: list[str] = []
+        inters: list[str] = []
+        p_size = i_size = 0
+        while True:
+            if not i_size:
+                j = _run_end(_PARAM_BYTES, text, i)
+                if j > i:
+                    if p_size <= MAX_SEQUENCE:
+                        params.append(text[i : min(j, i + MAX_SEQUENCE + 1 - p_size)])
+                    p_size += j - i
+                    i = j
+            j = _run_end(_INTER_BYTES, text, i)
+            if j > i:
+                if i_size <= MAX_SEQUENCE:
+                    inters.append(text[i : min(j, i + MAX_SEQUENCE + 1 - i_size)])
+                i_size += j - i
+                i = j
+            if i >= n:
+                self._pending = "\x1b[" + "".join(params) + "".join(inters)
+                return -1
+            ch = text[i]
+            if "\x40" <= ch <= "\x7e":
+                if p_size + i_size <= MAX_SEQUENCE:
+                    if self._raw is not None:
+                        self._settle()
+                    self._csi("".join(params), "".join(inters), ch)
+                self._last_char = None
+                return i + 1
+            if ch < "\x20" and ch not in "\x18\x1a\x1b":
+                self._control(ch)
+                i += 1
+                continue
+            self._last_char = None
+            return i  # cancelled by CAN, SUB, ESC or a byte out of place
 
     # ------------------------------------------------------------ shortcuts
 
@@ -841,6 +947,8 @@ class TerminalEmulator:
         table = self._charset_table
         if table is not None:
             text = text.translate(table)
+        if self._last_char is None:  # not right after text: no cell was just written
+            self._last_pos = _NO_CELL
         self._last_char = text[-1]
         if self._zwj_cells:
             pos = self._prev_cell()
@@ -860,9 +968,7 @@ class TerminalEmulator:
             k = j - 1 if j > i and get_character_cell_size(text[j]) == 0 else j
             if k > i:
                 self._draw_narrow(text[i:k])
-            nxt = _ONE_CELL_CHAR.search(text, j + 1)
-            while nxt is not None and text[nxt.start() - 1] == _ZWJ:
-                nxt = _ONE_CELL_CHAR.search(text, nxt.start() + 1)
+            nxt = _ONE_CELL_UNJOINED.search(text, j + 1)
             p = n if nxt is None else nxt.start()
             self._draw_clusters(text[k:p])
             i = p
@@ -907,16 +1013,27 @@ class TerminalEmulator:
                 self._x = end
 
     def _draw_clusters(self, text: str) -> None:
-        """Draw grapheme clusters one by one (wide and zero-width characters)."""
+        """Draw grapheme clusters one by one (wide and zero-width characters).
+
+        A cell holds at most ``MAX_CLUSTER`` code points: longer runs of
+        combining characters and joins are cut here, before anything walks
+        them, so a flood of them costs time linear in its size.
+        """
+        if len(text) >= MAX_CLUSTER:
+            text = _LONG_TAIL.sub(_cut_tail, text)
+        if _ZWJ + _ZWJ in text:  # a second ZWJ joins nothing (and rich would mismeasure it)
+            text = _ZWJ_RUN.sub(_ZWJ, text)
         # A run may start inside the previous cell's cluster (a split write).
         i = 0
         n = len(text)
         while i < n:
             ch = text[i]
-            pos = self._prev_cell()
-            if pos is not None and self._chars[pos[0]][pos[1]].endswith(_ZWJ):
-                self._chars[pos[0]][pos[1]] += ch
-                self._dirty.add(pos[0])
+            y, x = self._prev_cell() or _NO_CELL
+            cell = "" if y < 0 else self._chars[y][x]
+            if cell.endswith(_ZWJ) and len(cell) < MAX_CLUSTER:
+                if ch != _ZWJ:
+                    self._chars[y][x] = cell + ch
+                    self._dirty.add(y)
             elif ch not in _NARROW and get_character_cell_size(ch) == 0:
                 self._attach(ch)
             else:
@@ -954,7 +1071,7 @@ class TerminalEmulator:
         written when text came just before, else the one before the cursor."""
         if self._last_char is not None:
             y, x = self._last_pos
-            if y < self._rows and x < self._cols and self._chars[y][x] != "":
+            if 0 <= y < self._rows and x < self._cols and self._chars[y][x] != "":
                 return (y, x)
         x = self._x if self._wrap_pending else self._x - 1
         if x < 0:
@@ -974,6 +1091,8 @@ class TerminalEmulator:
         y, x = pos
         row = self._chars[y]
         cell = row[x]
+        if len(cell) >= MAX_CLUSTER or (ch == _ZWJ and cell.endswith(_ZWJ)):
+            return  # a full cell takes no more; a second ZWJ joins nothing
         wide = x + 1 < self._cols and row[x + 1] == ""
         if ch == _VS16 and not wide and cell_len(cell + ch) == 2:
             # VS16 arriving in a later run widens a narrow emoji: make room.
@@ -1026,6 +1145,9 @@ class TerminalEmulator:
 
     def _put(self, cluster: str, width: int) -> None:
         """Put one cluster of width 1 or 2 at the cursor."""
+        if len(cluster) > MAX_CLUSTER:
+            cluster = cluster[:MAX_CLUSTER]
+            width = min(max(cell_len(cluster.rstrip(_ZWJ)), 1), width)
         cols = self._cols
         if self._wrap_pending:
             self._wrap()
@@ -1344,19 +1466,16 @@ class TerminalEmulator:
             self._update_charset()
 
     def _tab_forward(self, n: int) -> None:
-        x = self._x
-        for _ in range(n):
-            later = [t for t in self._tabs if t > x]
-            x = min(later) if later else self._cols - 1
+        """CHT: to the n-th next tab stop (the last column when there are fewer)."""
+        later = sorted(t for t in self._tabs if t > self._x)
+        x = later[n - 1] if n <= len(later) else self._cols - 1
         self._x = min(x, self._cols - 1)
         self._wrap_pending = False
 
     def _tab_back(self, n: int) -> None:
-        x = self._x
-        for _ in range(n):
-            earlier = [t for t in self._tabs if t < x]
-            x = max(earlier) if earlier else 0
-        self._x = x
+        """CBT: to the n-th tab stop back (column 0 when there are fewer)."""
+        earlier = sorted((t for t in self._tabs if t < self._x), reverse=True)
+        self._x = earlier[n - 1] if n <= len(earlier) else 0
         self._wrap_pending = False
 
     def _esc(self, inter: str, final: str) -> None:
@@ -1461,7 +1580,9 @@ class TerminalEmulator:
         elif final == "b":
             ch = self._last_char
             if ch is not None:
-                n = min(max(_int(params, 1), 1), 65535)
+                # As tmux does: at most a screenful, so 6 bytes cannot ask
+                # for more work than a screen of text costs.
+                n = min(max(_int(params, 1), 1), self._cols * self._rows)
                 self._draw(ch * n)
         elif final == "r":
             p = _params(params, 0, 2)
@@ -1538,11 +1659,13 @@ class TerminalEmulator:
             elif final == "u" and len(self._kitty) < 64:
                 self._kitty.append(_int(params, 0))
         elif lead == "<" and not inter and final == "u":
-            for _ in range(max(_int(params, 1), 1)):
-                if len(self._kitty) > 1:
-                    self._kitty.pop()
-                else:
-                    self._kitty[0] = 0
+            depth = len(self._kitty)
+            pops = min(max(_int(params, 1), 1), depth)
+            if pops >= depth:  # past the bottom: the base entry is reset
+                del self._kitty[1:]
+                self._kitty[0] = 0
+            else:
+                del self._kitty[depth - pops :]
         elif lead == "=" and not inter and final == "u":
             kp = _params(params, 0, 2)
             flags, how = kp[0], kp[1] or 1
@@ -1667,17 +1790,23 @@ class TerminalEmulator:
 
     # --------------------------------------------------------------- strings
 
-    def _string(self, text: str, pos: int, kind: str) -> int:
-        """Consume an OSC/DCS/APC/PM/SOS body starting at ``pos``.
+    def _string(self, text: str, pos: int) -> int:
+        """Consume (more of) the OSC/DCS/APC/PM/SOS body being read, from ``pos``.
 
-        Returns the position after its terminator, or -1 when it is not
-        complete yet. ESC not followed by backslash, CAN and SUB abort it.
+        Returns the position after its terminator, or -1 when the text ended
+        first: the string stays open and the next feed goes on from there, so
+        a string is scanned once however many feeds it spans. ESC not followed
+        by backslash, CAN and SUB abort it. Only OSC bodies are kept, at most
+        ``MAX_OSC`` characters of them.
         """
+        kind = self._string_kind
         search = _STRING_END.search
         i = pos
+        n = len(text)
         while True:
             m = search(text, i)
             if m is None:
+                self._keep_string(text, pos, n)
                 return -1
             j = m.start()
             ch = text[j]
@@ -1685,27 +1814,56 @@ class TerminalEmulator:
                 if kind != "]":
                     i = j + 1  # BEL ends only OSC strings
                     continue
-                self._osc(text[pos:j], "\x07")
+                self._end_string(text, pos, j, "\x07")
                 return j + 1
             if ch == "\x1b":
-                if j + 1 >= len(text):
+                if j + 1 >= n:
+                    self._keep_string(text, pos, j)
+                    self._pending = "\x1b"  # ST or a new sequence: the next feed tells
                     return -1
                 if text[j + 1] == "\\":
-                    if kind == "]":
-                        self._osc(text[pos:j], "\x1b\\")
+                    self._end_string(text, pos, j, "\x1b\\")
                     return j + 2
+                self._string_kind = None
+                self._string_parts = []
                 return j  # aborted: the ESC starts a new sequence
+            self._string_kind = None
+            self._string_parts = []
             return j + 1  # CAN / SUB cancel
 
-    def _osc(self, body: str, term: str) -> None:
+    def _keep_string(self, text: str, start: int, end: int) -> None:
+        """Keep ``text[start:end]`` of an open OSC body, up to ``MAX_OSC`` in all."""
+        if self._string_kind != "]":
+            return
+        room = MAX_OSC - self._string_size
+        if room > 0 and end > start:
+            self._string_parts.append(text[start : min(end, start + room)])
+        self._string_size += end - start
+
+    def _end_string(self, text: str, start: int, end: int, term: str) -> None:
+        self._keep_string(text, start, end)
+        kind = self._string_kind
+        self._string_kind = None
+        if kind == "]":
+            body = "".join(self._string_parts)
+            self._string_parts = []
+            self._osc(body, term, self._string_size <= MAX_OSC)
+
+    def _osc(self, body: str, term: str, whole: bool) -> None:
+        """Act on a finished OSC string; ``whole`` is False when it was longer
+        than ``MAX_OSC`` and only its start was kept."""
         code, _, arg = body.partition(";")
-        if code in ("0", "2"):
-            self.title = arg
-            if code == "0":
+        if code in ("0", "1", "2"):
+            arg = arg[:MAX_TITLE]
+            if code != "1":
+                self.title = arg
+            if code != "2":
                 self.icon_title = arg
-        elif code == "1":
-            self.icon_title = arg
+        elif not whole:
+            return  # a cut string means nothing else
         elif code == "7":
+            if len(arg) > MAX_TITLE:
+                return  # no path is that long
             try:
                 url = urlparse(arg)
                 self.cwd = unquote(url.path) if url.scheme == "file" else arg
@@ -1716,12 +1874,18 @@ class TerminalEmulator:
             self._reply(f"\x1b]{code};{_osc_rgb(rgb)}{term}")
         elif code == "4":
             items = arg.split(";")
-            for k in range(0, len(items) - 1, 2):
-                if items[k + 1] == "?" and items[k].isdigit() and int(items[k]) < 256:
-                    idx = int(items[k])
+            # At most one answer per palette entry: a long query is no amplifier.
+            for k in range(0, min(len(items) - 1, 2 * 256), 2):
+                index = items[k]
+                if items[k + 1] == "?" and len(index) <= 3 and index.isdigit() and index.isascii():
+                    idx = int(index)
+                    if idx > 255:
+                        continue
                     self._reply(f"\x1b]4;{idx};{_osc_rgb(xterm_palette(idx))}{term}")
         elif code == "52":
             _, _, data = arg.partition(";")
+            if len(data) > MAX_CLIPBOARD:
+                return  # dropped whole, never cut
             if data and data != "?" and self.on_clipboard is not None:
                 try:
                     decoded = base64.b64decode(data, validate=False).decode("utf-8", "replace")
@@ -1763,6 +1927,8 @@ _SGR_TRANSITIONS: dict[tuple[StyleKey, str], StyleKey] = {}
 
 def _transition(style: StyleKey, params: str) -> StyleKey:
     """The style after an SGR sequence (memoised per style and parameters)."""
+    if len(params) > MAX_SEQUENCE:
+        return style  # ignored, and never memoised
     op = _SGR_OPS.get(params)
     if op is None:
         op = _compile_sgr(params)
@@ -1779,8 +1945,11 @@ def _transition(style: StyleKey, params: str) -> StyleKey:
 def _compile_sgr(params: str) -> tuple[int | None, int | None, int, int]:
     """An SGR sequence as (fg or None, bg or None, attrs kept mask, attrs added).
 
-    Colon sub-parameters and junk are tolerated.
+    Colon sub-parameters and junk are tolerated; a sequence longer than
+    ``MAX_SEQUENCE`` changes nothing and is not memoised.
     """
+    if len(params) > MAX_SEQUENCE:
+        return (None, None, -1, 0)
     fg: int | None = None
     bg: int | None = None
     keep, add = -1, 0
@@ -1808,8 +1977,8 @@ def _compile_sgr(params: str) -> tuple[int | None, int | None, int, int]:
             continue
         if not part:
             code = 0
-        elif part.isdigit():
-            code = int(part)
+        elif part.isdigit() and part.isascii():
+            code = _number(part)
         else:
             continue
         if code == 0:
@@ -1903,7 +2072,14 @@ def _runs(chars: list[str], styles: list[StyleKey]) -> list[tuple[str, StyleKey]
 
 def _fix_zwj(cells: list[str]) -> str:
     """A cell ending in ZWJ would swallow the next cell when measured: drop it."""
-    return "".join(c[:-1] if c.endswith(_ZWJ) else c for c in cells)
+    return "".join(c.rstrip(_ZWJ) if c.endswith(_ZWJ) else c for c in cells)
+
+
+def _cut_tail(m: re.Match[str]) -> str:
+    """The part of an overlong cluster tail a cell keeps (whole joins only, no
+    trailing ZWJ: what follows starts a cluster of its own)."""
+    kept = m.group()[: MAX_CLUSTER - 1]
+    return kept[:-1] if kept.endswith(_ZWJ) else kept
 
 
 def _compact(c: list[str], s: list[StyleKey]) -> ScrollbackRow:

@@ -7,10 +7,12 @@ are what people see (pane index + 1).
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 NEWLINE_MARK = "\u23ce"
 """How a line break is shown inside the one-line prompt input (⏎)."""
@@ -103,11 +105,25 @@ def format_targets(numbers: Iterable[int]) -> str:
     return ",".join(str(n) for n in numbers)
 
 
+def _open_private(path: Path, mode: int) -> TextIO:
+    """Open ``path`` for writing, created 0600, and made 0600 if an older synk
+    left it readable by others."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | mode, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    except OSError:
+        os.close(fd)
+        raise
+    return open(fd, "w", encoding="utf-8")
+
+
 class PromptHistory:
     """Earlier prompts for up/down recall, kept across runs in one file.
 
     Each line of the file is one JSON string, so multi-line prompts survive.
     A file that cannot be read or written only loses history, never a prompt.
+    Prompts may hold secrets: the file is the user's alone (0600), as saved
+    workspaces are.
     """
 
     def __init__(self, path: Path | None = None, limit: int = 500) -> None:
@@ -144,9 +160,9 @@ class PromptHistory:
         """Keep the file from growing for ever: only the kept entries stay."""
         temporary = path.with_name(path.name + ".tmp")
         try:
-            temporary.write_text(
-                "".join(json.dumps(entry) + "\n" for entry in self.entries), encoding="utf-8"
-            )
+            temporary.unlink(missing_ok=True)
+            with _open_private(temporary, os.O_TRUNC) as handle:
+                handle.write("".join(json.dumps(entry) + "\n" for entry in self.entries))
             temporary.replace(path)
         except OSError:
             temporary.unlink(missing_ok=True)
@@ -166,7 +182,7 @@ class PromptHistory:
             if self.path is not None:
                 try:
                     self.path.parent.mkdir(parents=True, exist_ok=True)
-                    with self.path.open("a", encoding="utf-8") as handle:
+                    with _open_private(self.path, os.O_APPEND) as handle:
                         handle.write(json.dumps(prompt) + "\n")
                 except OSError:
                     pass
