@@ -344,7 +344,8 @@ def test_scrollback_keeps_every_colour_kind_and_attribute() -> None:
 
 
 def test_packed_rows_hold_runs_longer_than_a_word_can_count() -> None:
-    from synk_tui.emulator import _pack, _unpack
+    from synk_tui.emulator.rows import pack_runs as _pack
+    from synk_tui.emulator.rows import unpack_row as _unpack
 
     runs = [
         ("x" * 1_100_000, (1, TRUECOLOR | 5, 8)),

@@ -24,7 +24,7 @@ streams):
 * plain and styled lines: a run of ``one-cell characters and SGR + CRLF``
   lines that fit the width, arriving with the cursor at the bottom-left of a
   blank bottom row, goes straight into scrollback: plain ones as strings,
-  styled ones as the raw line (``_LazyRow``), decoded into runs only when
+  styled ones as the raw line (``LazyRow``), decoded into runs only when
   the row is read; the last ``rows - 1`` lines stay lines on screen too
   until something other than printing on the bottom row, a line feed or SGR
   needs their cells (``_settle``), and only the SGR state is carried through
@@ -35,40 +35,71 @@ from __future__ import annotations
 
 import base64
 import codecs
-import re
-from array import array
 from collections import deque
 from collections.abc import Callable, Sequence
-from itertools import groupby
 from urllib.parse import unquote, urlparse
 
 from rich.cells import cell_len, get_character_cell_size, split_graphemes
 
-StyleKey = tuple[int, int, int]
-"""(fg, bg, attrs): colour -1 default, 0..255 palette, 0x1000000|0xRRGGBB truecolor."""
+from synk_tui.emulator.charsets import DEC_GRAPHICS, UK_TABLE
+from synk_tui.emulator.rows import (
+    LazyRow,
+    ScrollbackRow,
+    cell_runs,
+    compact_row,
+    crop_runs,
+    expand_row,
+    fit_row,
+    is_blank_row,
+    is_wide_start,
+    materialize,
+    row_text,
+    unpack_row,
+)
+from synk_tui.emulator.styles import (
+    DEFAULT_STYLE,
+    SGR_OPS,
+    SGR_TRANSITIONS,
+    STYLES,
+    StyleKey,
+    bg_blank,
+    compile_sgr,
+    decode_line,
+    intern_style,
+    line_end_style,
+    osc_rgb,
+    sgr_transition,
+    xterm_palette,
+)
+from synk_tui.emulator.tokens import (
+    CONTROL_OR_ESC,
+    ERASE_UP,
+    INCOMPLETE,
+    INTER_BYTES,
+    MAX_SEQUENCE,
+    NOT_SIMPLE,
+    PARAM_BYTES,
+    SGR_SEQUENCE,
+    STRING_END,
+    TOKEN,
+    csi_int,
+    csi_params,
+    plain_lines_re,
+    run_end,
+    styled_lines_re,
+)
+from synk_tui.emulator.widths import (
+    LONG_TAIL,
+    MAX_CLUSTER,
+    NARROW,
+    NOT_ONE_CELL,
+    ONE_CELL_UNJOINED,
+    VS16,
+    ZWJ,
+    ZWJ_RUN,
+    cut_tail,
+)
 
-ATTR_BOLD = 1
-ATTR_DIM = 2
-ATTR_ITALIC = 4
-ATTR_UNDERLINE = 8
-ATTR_BLINK = 16
-ATTR_REVERSE = 32
-ATTR_HIDDEN = 64
-ATTR_STRIKE = 128
-ATTR_OVERLINE = 256
-
-TRUECOLOR = 0x1000000
-DEFAULT_STYLE: StyleKey = (-1, -1, 0)
-
-# Bounds that keep the cost of any input linear in its length.
-MAX_PARAM = 65535
-"""A numeric parameter larger than this counts as this (as xterm clamps them)."""
-MAX_SEQUENCE = 256
-"""Parameter and intermediate characters of one CSI or ESC sequence; a longer
-sequence is consumed and ignored (tmux ignores one over 64), so no sequence is
-kept, parsed or memoised at more than this size."""
-MAX_CLUSTER = 32
-"""Code points in one cell: combining characters and joins beyond are dropped."""
 MAX_TITLE = 4096
 """Characters of a window or icon title (OSC 0/1/2) kept; the rest is cut."""
 MAX_CLIPBOARD = 1 << 20
@@ -78,212 +109,7 @@ MAX_OSC = MAX_CLIPBOARD + 1024
 _NO_CELL = (-1, -1)
 
 
-class _LazyRow:
-    """A scrollback row kept as the line of one-cell characters and SGR that
-    wrote it on a blank row, decoded only if it is ever read: most lines of a
-    flood are never looked at, and decoding costs ~50x keeping them."""
-
-    __slots__ = ("blank", "cols", "line", "style")
-
-    def __init__(self, line: str, style: StyleKey, blank: StyleKey, cols: int) -> None:
-        self.line = line
-        self.style = style  # the SGR state when the line started
-        self.blank = blank  # what the row was filled with before
-        self.cols = cols  # the width then
-
-
-ScrollbackRow = str | tuple[str, bytes] | _LazyRow
-"""A plain default-style row as one string, a styled row as (text, packed
-runs): each run one 64-bit word (length, attributes and palette colours), or
-two when a colour is truecolour, so ~8 bytes a run instead of ~130 for a
-tuple of tuples and no style table that only grows; or a ``_LazyRow``."""
-
-_STYLES: dict[StyleKey, StyleKey] = {DEFAULT_STYLE: DEFAULT_STYLE}
-
-
-def _intern(style: StyleKey) -> StyleKey:
-    """Share one tuple per distinct style, so rows compare by identity cheaply."""
-    got = _STYLES.get(style)
-    if got is None:
-        if len(_STYLES) > 30_000:  # a pathological stream of truecolours
-            _STYLES.clear()
-            _STYLES[DEFAULT_STYLE] = DEFAULT_STYLE
-        _STYLES[style] = style
-        got = style
-    return got
-
-
-# One token per match: text run, SGR, CRLF, CSI, ESC sequence, control char.
-# Strings (OSC, DCS, APC, PM, SOS) start with group 9 and are scanned by hand.
-_TOKEN = re.compile(
-    r"([^\x00-\x1f\x7f-\x9f]+)"  # 1 text
-    r"|\x1b\[([0-9;:]*)m"  # 2 plain SGR
-    r"|(\r\n)"  # 3 CRLF
-    r"|\x1b\[([\x30-\x3f]*)([\x20-\x2f]*)([\x40-\x7e])"  # 4 params 5 inter 6 final
-    r"|\x1b([\]P_^X])"  # 7 string introducer
-    r"|\x1b([\x20-\x2f]*)([\x30-\x5a\x5c-\x7e])"  # 8 inter 9 final (not CSI)
-    r"|([\x00-\x1a\x1c-\x1f\x7f-\x9f])"  # 10 control (not ESC)
-)
-_INCOMPLETE = re.compile(r"\x1b(?:\[[\x30-\x3f]*[\x20-\x2f]*|[\x20-\x2f]*)\Z")
-_PARAM_BYTES = re.compile(r"[\x30-\x3f]+")
-_INTER_BYTES = re.compile(r"[\x20-\x2f]+")
-_STRING_END = re.compile(r"[\x07\x18\x1a\x1b]")
-
-# What a bulk-skipped stretch may contain (see the module docstring).
-_NOT_SIMPLE = re.compile(r"[\x00-\x06\x0e-\x1a\x1c-\x1f\x7f-\x9f]|\x1b(?!\[[0-9;:]*[mKXGCD`@Pa])")
-_CONTROL_OR_ESC = re.compile(r"[\x00-\x06\x0e-\x1f\x7f-\x9f]")
-_SGR_ANY = re.compile(r"\x1b\[([0-9;:]*)m")
-_SGR_SPLIT = re.compile(r"\x1b\[([0-9;:]*)m")
-_STYLED_LINES: dict[int, re.Pattern[str]] = {}
-
-
-# One-cell characters per rich's table (everything it does not list as 0 or 2).
-def _one_cell_class() -> str:
-    from rich._unicode_data import load
-
-    ranges: list[tuple[int, int]] = []
-    lo = 0x20
-    for start, end, _width in sorted(load("auto").widths):
-        if start > lo:
-            ranges.append((lo, start - 1))
-        lo = max(lo, end + 1)
-    ranges.append((lo, 0x10FFFF))
-    out = []
-    for a, b in ranges:
-        for a2, b2 in ((a, min(b, 0x7E)), (max(a, 0xA0), b)):  # no DEL or C1
-            if a2 <= b2:
-                out.append(re.escape(chr(a2)) + "-" + re.escape(chr(b2)))
-    return "".join(out)
-
-
-def _zero_width_class() -> str:
-    """Characters rich measures as zero cells wide (combining marks, ZWJ, VS16...)."""
-    from rich._unicode_data import load
-
-    return "".join(
-        re.escape(chr(a)) + "-" + re.escape(chr(b))
-        for a, b, width in load("auto").widths
-        if width == 0 and a
-    )
-
-
-_ONE_CELL_ALL = _one_cell_class()
-_NOT_ONE_CELL = re.compile("[^" + _ONE_CELL_ALL + "]")
-# A one-cell character that starts a new cluster (not joined by a ZWJ before it).
-_ONE_CELL_UNJOINED = re.compile("(?<!\u200d)[" + _ONE_CELL_ALL + "]")
-# What follows the first character of a cluster: zero-width characters and
-# ZWJ + the character it joins. A run of MAX_CLUSTER or more of them is cut.
-_LONG_TAIL = re.compile(
-    "(?:\u200d.|[" + _zero_width_class() + "]){" + str(MAX_CLUSTER) + ",}", re.DOTALL
-)
-_ZWJ_RUN = re.compile("\u200d{2,}")
-# Ink's eraseLines: erase the line, go up, erase, ...
-_ERASE_UP = re.compile(r"(?:\x1b\[1A\x1b\[2K)+")
-_LF_CHARS = "\n\x0b\x0c"
-
-_PLAIN_LINES: dict[int, re.Pattern[str]] = {}
-
-
-def _plain_lines_re(cols: int) -> re.Pattern[str]:
-    """Lines of printable ASCII that fit the width, each ending in CRLF."""
-    pat = _PLAIN_LINES.get(cols)
-    if pat is None:
-        pat = re.compile(r"(?:[\x20-\x7e]{0,%s}\r\n)+".replace("%s", str(cols)))
-        _PLAIN_LINES[cols] = pat
-    return pat
-
-
-def _styled_lines_re(cols: int) -> re.Pattern[str]:
-    """Lines of one-cell characters (as rich measures them) and SGR that fit
-    the width, each ending in CRLF (counting in the regex costs next to
-    nothing; stripping the SGR to measure would cost more than the match)."""
-    pat = _STYLED_LINES.get(cols)
-    if pat is None:
-        sgr = r"(?:\x1b\[[0-9;:]*+m)*+"
-        one = "(?:" + sgr + "[" + _ONE_CELL_ALL + "])"
-        pat = re.compile("(?:" + one + "{0," + str(cols) + "}+" + sgr + r"\r\n)+")
-        _STYLED_LINES[cols] = pat
-    return pat
-
-
-_NARROW = frozenset(
-    chr(c)
-    for lo, hi in ((0x20, 0x7E), (0xA0, 0xAC), (0xAE, 0x2FF), (0x370, 0x482), (0x2500, 0x25FC))
-    for c in range(lo, hi + 1)
-)
-_is_narrow = _NARROW.issuperset
-# DEC special graphics (ESC ( 0), 0x5f..0x7e, as xterm and tmux draw them.
-DEC_GRAPHICS = dict(
-    zip(
-        range(0x5F, 0x7F),
-        "\u00a0◆▒␉␌␍␊°±░␋┘┐┌└┼⎺⎻─⎼⎽├┤┴┬│≤≥π≠£·",
-        strict=True,
-    )
-)
-_DEC_TABLE = DEC_GRAPHICS
-_UK_TABLE = {ord("#"): "\u00a3"}
-_ZWJ = "\u200d"
-_VS16 = "\ufe0f"
-
 _MOUSE_MODES = (9, 1000, 1002, 1003)
-
-
-def xterm_palette(index: int) -> tuple[int, int, int]:
-    """The RGB of an xterm 256-colour palette entry (for OSC 4 replies)."""
-    base = (
-        (0, 0, 0), (205, 0, 0), (0, 205, 0), (205, 205, 0),
-        (0, 0, 238), (205, 0, 205), (0, 205, 205), (229, 229, 229),
-        (127, 127, 127), (255, 0, 0), (0, 255, 0), (255, 255, 0),
-        (92, 92, 255), (255, 0, 255), (0, 255, 255), (255, 255, 255),
-    )  # fmt: skip
-    if index < 16:
-        return base[index]
-    if index < 232:
-        index -= 16
-        steps = (0, 95, 135, 175, 215, 255)
-        return steps[index // 36], steps[(index // 6) % 6], steps[index % 6]
-    level = 8 + (index - 232) * 10
-    return level, level, level
-
-
-def _osc_rgb(rgb: tuple[int, int, int]) -> str:
-    return "rgb:" + "/".join(f"{c:02x}{c:02x}" for c in rgb)
-
-
-def _run_end(pattern: re.Pattern[str], text: str, pos: int) -> int:
-    """Where the run of ``pattern`` starting at ``pos`` ends (``pos`` if none)."""
-    m = pattern.match(text, pos)
-    return pos if m is None else m.end()
-
-
-def _number(digits: str) -> int:
-    """ASCII digits as an int clamped to ``MAX_PARAM``, in time linear in their
-    length (``int()`` of a long string is quadratic and refuses 4,300 digits)."""
-    if len(digits) > 5:
-        digits = digits.lstrip("0")
-        if len(digits) > 5:
-            return MAX_PARAM
-        if not digits:
-            return 0
-    return min(int(digits), MAX_PARAM)
-
-
-def _int(text: str, default: int) -> int:
-    """One CSI parameter: sub-parameters dropped, junk or empty gives default."""
-    if not text:
-        return default
-    head = text.split(":", 1)[0]
-    if head.isdigit() and head.isascii():
-        return _number(head)
-    return default
-
-
-def _params(text: str, default: int, count: int = 0) -> list[int]:
-    """CSI parameters as ints (0 also means default, as xterm treats it)."""
-    out = [_int(p, default) for p in text.split(";")] if text else []
-    while len(out) < count:
-        out.append(default)
-    return out
 
 
 class _Saved:
@@ -389,7 +215,7 @@ class TerminalEmulator:
         self.bell_count = 0
         self._dirty: set[int] = set()
         self._all_dirty = True
-        self._raw: list[str | _LazyRow | None] | None = None
+        self._raw: list[str | LazyRow | None] | None = None
         """Per screen row, the line a flood wrote there when its cells are not
         built yet (see ``_settle``); None when every row is built."""
 
@@ -502,7 +328,7 @@ class TerminalEmulator:
         """The scrollback rows as text, oldest first."""
         if not self._sb_max:
             return []
-        return [_row_text(r) for r in self._scrollback]
+        return [row_text(r) for r in self._scrollback]
 
     def take_dirty(self) -> set[int]:
         """Visible rows changed since the last call (rows with the cursor before
@@ -523,14 +349,14 @@ class TerminalEmulator:
         if index >= 0:
             if self._raw is not None:
                 self._settle()
-            return _runs(self._chars[index], self._styles[index])
+            return cell_runs(self._chars[index], self._styles[index])
         if not self._sb_max or -index > len(self._scrollback):
             raise IndexError(index)
         row = self._scrollback[index]
-        if isinstance(row, _LazyRow):  # decode once, keep the compact form
-            row = self._scrollback[index] = _materialize(row)
-        runs = _unpack(row)
-        return _crop_runs(runs, self._cols)
+        if isinstance(row, LazyRow):  # decode once, keep the compact form
+            row = self._scrollback[index] = materialize(row)
+        runs = unpack_row(row)
+        return crop_runs(runs, self._cols)
 
     def resize(self, cols: int, rows: int) -> None:
         """Change the size: rows that no longer fit go to scrollback (the cursor
@@ -548,7 +374,7 @@ class TerminalEmulator:
         if cols != self._cols:
             for chars, styles in self._screens():
                 for i in range(len(chars)):
-                    chars[i], styles[i] = _fit_row(chars[i], styles[i], cols)
+                    chars[i], styles[i] = fit_row(chars[i], styles[i], cols)
             self._tabs = {t for t in self._tabs if t < cols} | set(
                 range(((self._cols + 7) // 8) * 8, cols, 8)
             )
@@ -576,7 +402,7 @@ class TerminalEmulator:
         if rows < old:
             need = old - rows
             # Blank rows below the cursor go first, then rows from the top.
-            while need and len(chars) - 1 > self._y and _blank(chars[-1], styles[-1]):
+            while need and len(chars) - 1 > self._y and is_blank_row(chars[-1], styles[-1]):
                 chars.pop()
                 styles.pop()
                 need -= 1
@@ -589,7 +415,7 @@ class TerminalEmulator:
             need = rows - old
             if not self._alt and self._sb_max:
                 while need and self._scrollback:
-                    c, s = _expand_row(self._scrollback.pop(), cols)
+                    c, s = expand_row(self._scrollback.pop(), cols)
                     chars.insert(0, c)
                     styles.insert(0, s)
                     self._y += 1
@@ -617,7 +443,7 @@ class TerminalEmulator:
             pos = self._string(text, 0)
             if pos < 0:
                 return
-        match = _TOKEN.match
+        match = TOKEN.match
         draw = self._draw
         bulk_min = 2 * (self._sb_max + 2 * self._rows) + 64
         next_try = 0  # the bulk skip looks at each simple stretch once
@@ -631,7 +457,7 @@ class TerminalEmulator:
                     if pos < 0:
                         return
                     continue
-                if _INCOMPLETE.match(text, pos):
+                if INCOMPLETE.match(text, pos):
                     # ESC and intermediates; a longer run than any sequence
                     # has is ignored when it ends, so its start is all we keep.
                     self._pending = text[pos : pos + MAX_SEQUENCE + 2]
@@ -644,9 +470,9 @@ class TerminalEmulator:
             if kind == 1:
                 draw(m.group(1))
             elif kind == 2:
-                style = _SGR_TRANSITIONS.get((self._style, m.group(2)))
+                style = SGR_TRANSITIONS.get((self._style, m.group(2)))
                 if style is None:
-                    style = _transition(self._style, m.group(2))
+                    style = sgr_transition(self._style, m.group(2))
                 self._style = style
                 self._fg, self._bg, self._attrs = style
                 self._last_char = None
@@ -666,7 +492,7 @@ class TerminalEmulator:
                 self._csi(m.group(4), m.group(5), m.group(6))
                 self._last_char = None
                 if m.group(6) == "K" and m.group(4) == "2" and text.startswith("\x1b[1A", pos):
-                    up = _ERASE_UP.match(text, pos)
+                    up = ERASE_UP.match(text, pos)
                     if up is not None:
                         for _ in range((up.end() - pos) // 8):
                             self._move_y(-1)
@@ -707,13 +533,13 @@ class TerminalEmulator:
         p_size = i_size = 0
         while True:
             if not i_size:
-                j = _run_end(_PARAM_BYTES, text, i)
+                j = run_end(PARAM_BYTES, text, i)
                 if j > i:
                     if p_size <= MAX_SEQUENCE:
                         params.append(text[i : min(j, i + MAX_SEQUENCE + 1 - p_size)])
                     p_size += j - i
                     i = j
-            j = _run_end(_INTER_BYTES, text, i)
+            j = run_end(INTER_BYTES, text, i)
             if j > i:
                 if i_size <= MAX_SEQUENCE:
                     inters.append(text[i : min(j, i + MAX_SEQUENCE + 1 - i_size)])
@@ -759,9 +585,9 @@ class TerminalEmulator:
             return pos, len(text) + 1
         # A plain character-class scan first (fast); the exact test from the
         # first ESC on.
-        bad = _CONTROL_OR_ESC.search(text, pos)
+        bad = CONTROL_OR_ESC.search(text, pos)
         if bad is not None and text[bad.start()] == "\x1b":
-            bad = _NOT_SIMPLE.search(text, bad.start())
+            bad = NOT_SIMPLE.search(text, bad.start())
         end = bad.start() if bad else len(text)
         if end - pos < 2 * keep:
             return pos, end + 1
@@ -786,7 +612,7 @@ class TerminalEmulator:
             i = text.rfind("\x1b[", pos, look)
             if i < 0:
                 break
-            m = _SGR_ANY.match(text, i)
+            m = SGR_SEQUENCE.match(text, i)
             look = i
             if m is None or m.end() > cut:
                 continue
@@ -828,7 +654,7 @@ class TerminalEmulator:
         old = rows - 1  # rows above the blank bottom row
         sb = self._sb_max
         if self._style is DEFAULT_STYLE and blank is DEFAULT_STYLE:
-            m = _plain_lines_re(cols).match(text, pos)
+            m = plain_lines_re(cols).match(text, pos)
             if m is not None:
                 lines = text[pos : m.end()].split("\r\n")
                 lines.pop()  # the empty string after the last CRLF
@@ -838,7 +664,7 @@ class TerminalEmulator:
                 rest = lines[max(0, k - old - sb) : max(0, k - old)] if sb else []
                 self._shift_in(lines[-old:] if old else [], k, rest)
                 return m.end()
-        m = _styled_lines_re(cols).match(text, pos)
+        m = styled_lines_re(cols).match(text, pos)
         if m is None:
             return pos
         lines = text[pos : m.end()].split("\r\n")
@@ -849,28 +675,28 @@ class TerminalEmulator:
         # state matters. The others are kept as they arrived, in scrollback or
         # on screen (cells built when someone looks, see ``_settle``).
         lazy_from = max(0, k - old - sb)
-        end_style = _line_end_style
+        end_style = line_end_style
         for i in range(lazy_from):
             style = end_style(lines[i], style)
-        kept: list[str | _LazyRow] = []
+        kept: list[str | LazyRow] = []
         for i in range(lazy_from, k):
             line = lines[i]
-            b = blank if i == 0 else _bg_blank(style)
+            b = blank if i == 0 else bg_blank(style)
             if style is DEFAULT_STYLE and b is DEFAULT_STYLE and "\x1b" not in line:
                 kept.append(line.rstrip(" "))
                 continue
-            kept.append(_LazyRow(line, style, b, cols))
+            kept.append(LazyRow(line, style, b, cols))
             style = end_style(line, style)
         self._fg, self._bg, self._attrs = style
         self._style = style
         screen_from = max(0, len(kept) - old)
         self._shift_in(kept[screen_from:], k, kept[:screen_from])
         self._chars[-1] = [" "] * cols
-        self._styles[-1] = [_bg_blank(style)] * cols
+        self._styles[-1] = [bg_blank(style)] * cols
         return m.end()
 
     def _shift_in(
-        self, last: Sequence[str | _LazyRow], k: int, kept: Sequence[ScrollbackRow]
+        self, last: Sequence[str | LazyRow], k: int, kept: Sequence[ScrollbackRow]
     ) -> None:
         """Scroll k finished lines through the bottom row.
 
@@ -893,7 +719,7 @@ class TerminalEmulator:
             push = self._scrollback.append
             for i in range(min(k, old)):
                 entry = raw[i]
-                push(_compact(chars[i], styles[i]) if entry is None else entry)
+                push(compact_row(chars[i], styles[i]) if entry is None else entry)
             if kept:
                 self._scrollback.extend(kept[-self._sb_max :])
         n = len(last)
@@ -929,7 +755,7 @@ class TerminalEmulator:
                 self._chars[y] = list(entry.ljust(cols))
                 self._styles[y] = [DEFAULT_STYLE] * cols
                 continue
-            segs, width, _ = _decode_line(entry.line, entry.style)
+            segs, width, _ = decode_line(entry.line, entry.style)
             c: list[str] = []
             s: list[StyleKey] = []
             for seg, style in segs:
@@ -952,10 +778,10 @@ class TerminalEmulator:
         self._last_char = text[-1]
         if self._zwj_cells:
             pos = self._prev_cell()
-            if pos is not None and self._chars[pos[0]][pos[1]].endswith(_ZWJ):
+            if pos is not None and self._chars[pos[0]][pos[1]].endswith(ZWJ):
                 self._draw_clusters(text)
                 return
-        search = _NOT_ONE_CELL.search
+        search = NOT_ONE_CELL.search
         i = 0
         n = len(text)
         while i < n:
@@ -968,7 +794,7 @@ class TerminalEmulator:
             k = j - 1 if j > i and get_character_cell_size(text[j]) == 0 else j
             if k > i:
                 self._draw_narrow(text[i:k])
-            nxt = _ONE_CELL_UNJOINED.search(text, j + 1)
+            nxt = ONE_CELL_UNJOINED.search(text, j + 1)
             p = n if nxt is None else nxt.start()
             self._draw_clusters(text[k:p])
             i = p
@@ -1020,9 +846,9 @@ class TerminalEmulator:
         them, so a flood of them costs time linear in its size.
         """
         if len(text) >= MAX_CLUSTER:
-            text = _LONG_TAIL.sub(_cut_tail, text)
-        if _ZWJ + _ZWJ in text:  # a second ZWJ joins nothing (and rich would mismeasure it)
-            text = _ZWJ_RUN.sub(_ZWJ, text)
+            text = LONG_TAIL.sub(cut_tail, text)
+        if ZWJ + ZWJ in text:  # a second ZWJ joins nothing (and rich would mismeasure it)
+            text = ZWJ_RUN.sub(ZWJ, text)
         # A run may start inside the previous cell's cluster (a split write).
         i = 0
         n = len(text)
@@ -1030,11 +856,11 @@ class TerminalEmulator:
             ch = text[i]
             y, x = self._prev_cell() or _NO_CELL
             cell = "" if y < 0 else self._chars[y][x]
-            if cell.endswith(_ZWJ) and len(cell) < MAX_CLUSTER:
-                if ch != _ZWJ:
+            if cell.endswith(ZWJ) and len(cell) < MAX_CLUSTER:
+                if ch != ZWJ:
                     self._chars[y][x] = cell + ch
                     self._dirty.add(y)
-            elif ch not in _NARROW and get_character_cell_size(ch) == 0:
+            elif ch not in NARROW and get_character_cell_size(ch) == 0:
                 self._attach(ch)
             else:
                 break
@@ -1051,7 +877,7 @@ class TerminalEmulator:
                     self._attach(ch)
             else:
                 self._put(cluster, width)
-            if cluster[-1] == _ZWJ:
+            if cluster[-1] == ZWJ:
                 self._zwj_cells = True
 
     def _remember_last_column(self, x: int, y: int) -> None:
@@ -1091,10 +917,10 @@ class TerminalEmulator:
         y, x = pos
         row = self._chars[y]
         cell = row[x]
-        if len(cell) >= MAX_CLUSTER or (ch == _ZWJ and cell.endswith(_ZWJ)):
+        if len(cell) >= MAX_CLUSTER or (ch == ZWJ and cell.endswith(ZWJ)):
             return  # a full cell takes no more; a second ZWJ joins nothing
         wide = x + 1 < self._cols and row[x + 1] == ""
-        if ch == _VS16 and not wide and cell_len(cell + ch) == 2:
+        if ch == VS16 and not wide and cell_len(cell + ch) == 2:
             # VS16 arriving in a later run widens a narrow emoji: make room.
             if x + 1 >= self._cols:
                 self._widen_last_column(y, x, cell + ch)
@@ -1117,7 +943,7 @@ class TerminalEmulator:
                     self._x = x + 2
         else:
             row[x] = cell + ch
-            if ch == _ZWJ:
+            if ch == ZWJ:
                 self._zwj_cells = True
         self._dirty.add(y)
 
@@ -1147,7 +973,7 @@ class TerminalEmulator:
         """Put one cluster of width 1 or 2 at the cursor."""
         if len(cluster) > MAX_CLUSTER:
             cluster = cluster[:MAX_CLUSTER]
-            width = min(max(cell_len(cluster.rstrip(_ZWJ)), 1), width)
+            width = min(max(cell_len(cluster.rstrip(ZWJ)), 1), width)
         cols = self._cols
         if self._wrap_pending:
             self._wrap()
@@ -1207,11 +1033,11 @@ class TerminalEmulator:
     def _blank_style(self) -> StyleKey:
         """Erased cells get the current background colour (BCE), nothing else."""
         bg = self._bg
-        return DEFAULT_STYLE if bg == -1 else _intern((-1, bg, 0))
+        return DEFAULT_STYLE if bg == -1 else intern_style((-1, bg, 0))
 
     def _push_scrollback(self, c: list[str], s: list[StyleKey]) -> None:
         if self._sb_max:
-            self._scrollback.append(_compact(c, s))
+            self._scrollback.append(compact_row(c, s))
 
     def _scroll_up(self, n: int, top: int | None = None, history: bool = True) -> None:
         top = self._top if top is None else top
@@ -1230,7 +1056,7 @@ class TerminalEmulator:
             s = styles.pop(top)
             entry = None if raw is None else raw.pop(0)
             if keep:
-                self._scrollback.append(_compact(c, s) if entry is None else entry)
+                self._scrollback.append(compact_row(c, s) if entry is None else entry)
             chars.insert(bottom, [" "] * cols)
             styles.insert(bottom, [blank] * cols)
             if raw is not None:
@@ -1311,7 +1137,7 @@ class TerminalEmulator:
         s[x:x] = [blank] * n
         del c[cols:]
         del s[cols:]
-        if c[cols - 1] != "" and cols >= 2 and _is_wide_start(c, cols - 1):
+        if c[cols - 1] != "" and cols >= 2 and is_wide_start(c, cols - 1):
             c[cols - 1] = " "
         self._dirty.add(y)
 
@@ -1435,7 +1261,7 @@ class TerminalEmulator:
 
     def _update_charset(self) -> None:
         cs = self._charsets[self._shift]
-        self._charset_table = _DEC_TABLE if cs == "0" else _UK_TABLE if cs == "A" else None
+        self._charset_table = DEC_GRAPHICS if cs == "0" else UK_TABLE if cs == "A" else None
 
     # -------------------------------------------------------------- controls
 
@@ -1528,64 +1354,64 @@ class TerminalEmulator:
         if params and not params[0].isdigit() and params[0] not in ";:":
             return
         if final == "H" or final == "f":
-            p = _params(params, 1, 2)
+            p = csi_params(params, 1, 2)
             self._goto(max(p[1], 1) - 1, max(p[0], 1) - 1)
         elif final == "A":
-            self._move_y(-max(_int(params, 1), 1))
+            self._move_y(-max(csi_int(params, 1), 1))
         elif final == "B" or final == "e":
-            self._move_y(max(_int(params, 1), 1))
+            self._move_y(max(csi_int(params, 1), 1))
         elif final == "C" or final == "a":
-            self._x = min(self._x + max(_int(params, 1), 1), self._cols - 1)
+            self._x = min(self._x + max(csi_int(params, 1), 1), self._cols - 1)
             self._wrap_pending = False
         elif final == "D":
-            self._x = max(self._xe() - max(_int(params, 1), 1), 0)
+            self._x = max(self._xe() - max(csi_int(params, 1), 1), 0)
             self._wrap_pending = False
         elif final == "E":
-            self._move_y(max(_int(params, 1), 1))
+            self._move_y(max(csi_int(params, 1), 1))
             self._x = 0
         elif final == "F":
-            self._move_y(-max(_int(params, 1), 1))
+            self._move_y(-max(csi_int(params, 1), 1))
             self._x = 0
         elif final == "G" or final == "`":
-            self._x = min(max(_int(params, 1), 1), self._cols) - 1
+            self._x = min(max(csi_int(params, 1), 1), self._cols) - 1
             self._wrap_pending = False
         elif final == "d":
-            y = max(_int(params, 1), 1) - 1
+            y = max(csi_int(params, 1), 1) - 1
             self._goto(self._x, y)
         elif final == "J":
-            self._erase_display(_int(params, 0))
+            self._erase_display(csi_int(params, 0))
         elif final == "K":
-            self._erase_line(_int(params, 0))
+            self._erase_line(csi_int(params, 0))
         elif final == "m":
             self._sgr(params)
         elif final == "L":
-            self._insert_lines(max(_int(params, 1), 1))
+            self._insert_lines(max(csi_int(params, 1), 1))
         elif final == "M":
-            self._delete_lines(max(_int(params, 1), 1))
+            self._delete_lines(max(csi_int(params, 1), 1))
         elif final == "@":
             if not self._wrap_pending:
-                self._insert_blanks(max(_int(params, 1), 1))
+                self._insert_blanks(max(csi_int(params, 1), 1))
         elif final == "P":
             if not self._wrap_pending:
-                self._delete_chars(max(_int(params, 1), 1))
+                self._delete_chars(max(csi_int(params, 1), 1))
         elif final == "X":
-            n = max(_int(params, 1), 1)
+            n = max(csi_int(params, 1), 1)
             self._erase(self._y, self._xe(), self._xe() + n)
         elif final == "S":
             if ";" not in params:
-                self._scroll_up(max(_int(params, 1), 1))
+                self._scroll_up(max(csi_int(params, 1), 1))
         elif final == "T":
             if ";" not in params:
-                self._scroll_down(max(_int(params, 1), 1))
+                self._scroll_down(max(csi_int(params, 1), 1))
         elif final == "b":
             ch = self._last_char
             if ch is not None:
                 # As tmux does: at most a screenful, so 6 bytes cannot ask
                 # for more work than a screen of text costs.
-                n = min(max(_int(params, 1), 1), self._cols * self._rows)
+                n = min(max(csi_int(params, 1), 1), self._cols * self._rows)
                 self._draw(ch * n)
         elif final == "r":
-            p = _params(params, 0, 2)
+            p = csi_params(params, 0, 2)
             top = max(p[0], 1) - 1
             bottom = (p[1] or self._rows) - 1
             bottom = min(bottom, self._rows - 1)
@@ -1597,82 +1423,82 @@ class TerminalEmulator:
         elif final == "u":
             self._restore_cursor()
         elif final == "I":
-            self._tab_forward(max(_int(params, 1), 1))
+            self._tab_forward(max(csi_int(params, 1), 1))
         elif final == "Z":
-            self._tab_back(max(_int(params, 1), 1))
+            self._tab_back(max(csi_int(params, 1), 1))
         elif final == "g":
-            mode = _int(params, 0)
+            mode = csi_int(params, 0)
             if mode == 0:
                 self._tabs.discard(self._x)
             elif mode == 3:
                 self._tabs.clear()
         elif final == "h" or final == "l":
             on = final == "h"
-            for mode in _params(params, -1):
+            for mode in csi_params(params, -1):
                 if mode == 4:
                     self._insert = on
         elif final == "c":
-            if _int(params, 0) == 0:
+            if csi_int(params, 0) == 0:
                 self._reply("\x1b[?62;22c")
         elif final == "n":
-            mode = _int(params, 0)
+            mode = csi_int(params, 0)
             if mode == 5:
                 self._reply("\x1b[0n")
             elif mode == 6:
                 y = self._y - (self._top if self._origin else 0)
                 self._reply(f"\x1b[{y + 1};{self._x + 1}R")
         elif final == "t":
-            p = _params(params, 0)
+            p = csi_params(params, 0)
             if p and p[0] == 18:
                 self._reply(f"\x1b[8;{self._rows};{self._cols}t")
 
     def _csi_private(self, lead: str, params: str, inter: str, final: str) -> None:
         if lead == "?" and not inter:
             if final == "h" or final == "l":
-                for p in _params(params, -1):
+                for p in csi_params(params, -1):
                     self._set_private_mode(p, final == "h")
             elif final == "J":
-                self._erase_display(_int(params, 0))
+                self._erase_display(csi_int(params, 0))
             elif final == "K":
-                self._erase_line(_int(params, 0))
+                self._erase_line(csi_int(params, 0))
             elif final == "n":
-                if _int(params, 0) == 6:
+                if csi_int(params, 0) == 6:
                     y = self._y - (self._top if self._origin else 0)
                     self._reply(f"\x1b[?{y + 1};{self._x + 1}R")
             elif final == "u":
                 self._reply(f"\x1b[?{self._kitty[-1]}u")
         elif lead == "?" and inter == "$" and final == "p":
-            mode = _int(params, 0)
+            mode = csi_int(params, 0)
             state = self._private_mode_state(mode)
             self._reply(f"\x1b[?{mode};{state}$y")
         elif lead == "" and inter == "$" and final == "p":
-            mode = _int(params, 0)
+            mode = csi_int(params, 0)
             state = {4: 1 if self._insert else 2, 20: 2}.get(mode, 0)
             self._reply(f"\x1b[{mode};{state}$y")
         elif lead == ">" and not inter:
             if final == "c":
-                if _int(params, 0) == 0:
+                if csi_int(params, 0) == 0:
                     self._reply("\x1b[>41;0;0c")
             elif final == "q":
-                if _int(params, 0) == 0:
+                if csi_int(params, 0) == 0:
                     self._reply("\x1bP>|synk(0.1.0)\x1b\\")
             elif final == "u" and len(self._kitty) < 64:
-                self._kitty.append(_int(params, 0))
+                self._kitty.append(csi_int(params, 0))
         elif lead == "<" and not inter and final == "u":
             depth = len(self._kitty)
-            pops = min(max(_int(params, 1), 1), depth)
+            pops = min(max(csi_int(params, 1), 1), depth)
             if pops >= depth:  # past the bottom: the base entry is reset
                 del self._kitty[1:]
                 self._kitty[0] = 0
             else:
                 del self._kitty[depth - pops :]
         elif lead == "=" and not inter and final == "u":
-            kp = _params(params, 0, 2)
+            kp = csi_params(params, 0, 2)
             flags, how = kp[0], kp[1] or 1
             cur = self._kitty[-1]
             self._kitty[-1] = flags if how == 1 else cur | flags if how == 2 else cur & ~flags
         elif lead == "" and inter == " " and final == "q":
-            shape = _int(params, 0)
+            shape = csi_int(params, 0)
             if 0 <= shape <= 6:
                 self._cursor_shape = shape
         elif lead == "" and inter == "!" and final == "p":
@@ -1770,13 +1596,13 @@ class TerminalEmulator:
 
     def _set_style(self, fg: int, bg: int, attrs: int) -> None:
         self._fg, self._bg, self._attrs = fg, bg, attrs
-        self._style = _intern((fg, bg, attrs))
+        self._style = intern_style((fg, bg, attrs))
 
     def _sgr(self, params: str) -> None:
         """Apply one SGR sequence (compiled once per distinct parameter string)."""
-        op = _SGR_OPS.get(params)
+        op = SGR_OPS.get(params)
         if op is None:
-            op = _compile_sgr(params)
+            op = compile_sgr(params)
         fg, bg, keep, add = op
         if fg is None:
             fg = self._fg
@@ -1785,8 +1611,8 @@ class TerminalEmulator:
         attrs = (self._attrs & keep) | add
         self._fg, self._bg, self._attrs = fg, bg, attrs
         key = (fg, bg, attrs)
-        style = _STYLES.get(key)
-        self._style = style if style is not None else _intern(key)
+        style = STYLES.get(key)
+        self._style = style if style is not None else intern_style(key)
 
     # --------------------------------------------------------------- strings
 
@@ -1800,7 +1626,7 @@ class TerminalEmulator:
         ``MAX_OSC`` characters of them.
         """
         kind = self._string_kind
-        search = _STRING_END.search
+        search = STRING_END.search
         i = pos
         n = len(text)
         while True:
@@ -1871,7 +1697,7 @@ class TerminalEmulator:
                 self.cwd = arg
         elif code in ("10", "11") and arg == "?":
             rgb = self.default_fg if code == "10" else self.default_bg
-            self._reply(f"\x1b]{code};{_osc_rgb(rgb)}{term}")
+            self._reply(f"\x1b]{code};{osc_rgb(rgb)}{term}")
         elif code == "4":
             items = arg.split(";")
             # At most one answer per palette entry: a long query is no amplifier.
@@ -1881,7 +1707,7 @@ class TerminalEmulator:
                     idx = int(index)
                     if idx > 255:
                         continue
-                    self._reply(f"\x1b]4;{idx};{_osc_rgb(xterm_palette(idx))}{term}")
+                    self._reply(f"\x1b]4;{idx};{osc_rgb(xterm_palette(idx))}{term}")
         elif code == "52":
             _, _, data = arg.partition(";")
             if len(data) > MAX_CLIPBOARD:
@@ -1896,436 +1722,3 @@ class TerminalEmulator:
     def _reply(self, text: str) -> None:
         if self.on_reply is not None:
             self.on_reply(text.encode())
-
-
-_SGR_ON = {
-    1: ATTR_BOLD,
-    2: ATTR_DIM,
-    3: ATTR_ITALIC,
-    4: ATTR_UNDERLINE,
-    5: ATTR_BLINK,
-    6: ATTR_BLINK,
-    7: ATTR_REVERSE,
-    8: ATTR_HIDDEN,
-    9: ATTR_STRIKE,
-    21: ATTR_UNDERLINE,
-    53: ATTR_OVERLINE,
-}
-_SGR_OFF = {
-    22: ATTR_BOLD | ATTR_DIM,
-    23: ATTR_ITALIC,
-    24: ATTR_UNDERLINE,
-    25: ATTR_BLINK,
-    27: ATTR_REVERSE,
-    28: ATTR_HIDDEN,
-    29: ATTR_STRIKE,
-    55: ATTR_OVERLINE,
-}
-_SGR_OPS: dict[str, tuple[int | None, int | None, int, int]] = {}
-_SGR_TRANSITIONS: dict[tuple[StyleKey, str], StyleKey] = {}
-
-
-def _transition(style: StyleKey, params: str) -> StyleKey:
-    """The style after an SGR sequence (memoised per style and parameters)."""
-    if len(params) > MAX_SEQUENCE:
-        return style  # ignored, and never memoised
-    op = _SGR_OPS.get(params)
-    if op is None:
-        op = _compile_sgr(params)
-    fg, bg, keep, add = op
-    nxt = _intern(
-        (style[0] if fg is None else fg, style[1] if bg is None else bg, (style[2] & keep) | add)
-    )
-    if len(_SGR_TRANSITIONS) > 30_000:
-        _SGR_TRANSITIONS.clear()
-    _SGR_TRANSITIONS[(style, params)] = nxt
-    return nxt
-
-
-def _compile_sgr(params: str) -> tuple[int | None, int | None, int, int]:
-    """An SGR sequence as (fg or None, bg or None, attrs kept mask, attrs added).
-
-    Colon sub-parameters and junk are tolerated; a sequence longer than
-    ``MAX_SEQUENCE`` changes nothing and is not memoised.
-    """
-    if len(params) > MAX_SEQUENCE:
-        return (None, None, -1, 0)
-    fg: int | None = None
-    bg: int | None = None
-    keep, add = -1, 0
-    parts = params.split(";")
-    i = 0
-    n = len(parts)
-    while i < n:
-        part = parts[i]
-        i += 1
-        if ":" in part:
-            sub = part.split(":")
-            head = _int(sub[0], 0)
-            if head in (38, 48, 58):
-                color = _colon_color(sub[1:])
-                if head == 38 and color is not None:
-                    fg = color
-                elif head == 48 and color is not None:
-                    bg = color
-            elif head == 4:
-                if len(sub) < 2 or _int(sub[1], 1):
-                    add |= ATTR_UNDERLINE
-                else:
-                    keep &= ~ATTR_UNDERLINE
-                    add &= ~ATTR_UNDERLINE
-            continue
-        if not part:
-            code = 0
-        elif part.isdigit() and part.isascii():
-            code = _number(part)
-        else:
-            continue
-        if code == 0:
-            fg, bg, keep, add = -1, -1, 0, 0
-        elif 30 <= code <= 37:
-            fg = code - 30
-        elif 40 <= code <= 47:
-            bg = code - 40
-        elif code == 38 or code == 48 or code == 58:
-            color, i = _semicolon_color(parts, i)
-            if code == 38 and color is not None:
-                fg = color
-            elif code == 48 and color is not None:
-                bg = color
-        elif code == 39:
-            fg = -1
-        elif code == 49:
-            bg = -1
-        elif 90 <= code <= 97:
-            fg = code - 82
-        elif 100 <= code <= 107:
-            bg = code - 92
-        elif code in _SGR_ON:
-            add |= _SGR_ON[code]
-        elif code in _SGR_OFF:
-            keep &= ~_SGR_OFF[code]
-            add &= ~_SGR_OFF[code]
-    if len(_SGR_OPS) > 20_000:
-        _SGR_OPS.clear()
-    op = (fg, bg, keep, add)
-    _SGR_OPS[params] = op
-    return op
-
-
-def _semicolon_color(parts: list[str], i: int) -> tuple[int | None, int]:
-    """``5;n`` or ``2;r;g;b`` after a 38/48/58; returns (colour, next index)."""
-    if i >= len(parts):
-        return None, i
-    kind = _int(parts[i], -1)
-    if kind == 5 and i + 1 < len(parts):
-        n = _int(parts[i + 1], -1)
-        return (n if 0 <= n <= 255 else None), i + 2
-    if kind == 2 and i + 3 < len(parts):
-        r, g, b = (_int(parts[i + k], 0) for k in (1, 2, 3))
-        return TRUECOLOR | (min(r, 255) << 16) | (min(g, 255) << 8) | min(b, 255), i + 4
-    return None, i + 1
-
-
-def _colon_color(sub: list[str]) -> int | None:
-    """``5:n``, ``2:r:g:b`` or ``2:cs:r:g:b`` after a colon-form 38/48/58."""
-    if not sub:
-        return None
-    kind = _int(sub[0], -1)
-    if kind == 5 and len(sub) >= 2:
-        n = _int(sub[1], -1)
-        return n if 0 <= n <= 255 else None
-    if kind == 2 and len(sub) >= 3:
-        rgb = sub[-3:] if len(sub) >= 4 else sub[1:]
-        if len(rgb) < 3:
-            return None
-        r, g, b = (min(_int(v, 0), 255) for v in rgb)
-        return TRUECOLOR | (r << 16) | (g << 8) | b
-    return None
-
-
-# ------------------------------------------------------------------ rows
-
-
-def _is_wide_start(c: list[str], x: int) -> bool:
-    return x + 1 < len(c) and c[x + 1] == ""
-
-
-def _blank(c: list[str], s: list[StyleKey]) -> bool:
-    return c.count(" ") == len(c) and s.count(DEFAULT_STYLE) == len(s)
-
-
-def _runs(chars: list[str], styles: list[StyleKey]) -> list[tuple[str, StyleKey]]:
-    """Group cells into (text, style) runs; placeholders vanish into the text."""
-    out: list[tuple[str, StyleKey]] = []
-    start = 0
-    for style, group in groupby(styles):
-        end = start + len(list(group))
-        text = "".join(chars[start:end])
-        if _ZWJ in text:
-            text = _fix_zwj(chars[start:end])
-        if text:
-            out.append((text, style))
-        start = end
-    return out
-
-
-def _fix_zwj(cells: list[str]) -> str:
-    """A cell ending in ZWJ would swallow the next cell when measured: drop it."""
-    return "".join(c.rstrip(_ZWJ) if c.endswith(_ZWJ) else c for c in cells)
-
-
-def _cut_tail(m: re.Match[str]) -> str:
-    """The part of an overlong cluster tail a cell keeps (whole joins only, no
-    trailing ZWJ: what follows starts a cluster of its own)."""
-    kept = m.group()[: MAX_CLUSTER - 1]
-    return kept[:-1] if kept.endswith(_ZWJ) else kept
-
-
-def _compact(c: list[str], s: list[StyleKey]) -> ScrollbackRow:
-    """A row as stored in scrollback: a string when it is all default style."""
-    if s.count(DEFAULT_STYLE) == len(s):
-        text = "".join(c).rstrip(" ")
-        return _fix_zwj(c).rstrip(" ") if _ZWJ in text else text
-    if s.count(s[0]) == len(s):  # one style: no need to look for runs
-        text = "".join(c)
-        return _compact_runs([(_fix_zwj(c) if _ZWJ in text else text, s[0])])
-    return _compact_runs(_runs(c, s))
-
-
-def _line_row(
-    segs: list[tuple[str, StyleKey]], width: int, blank: StyleKey, cols: int
-) -> str | tuple[str, bytes]:
-    """The scrollback row of an ASCII line written on a blank row."""
-    runs = list(segs)
-    if width < cols:
-        pad = " " * (cols - width)
-        if runs and runs[-1][1] == blank:
-            runs[-1] = (runs[-1][0] + pad, runs[-1][1])
-        else:
-            runs.append((pad, blank))
-    return _compact_runs(runs)
-
-
-def _bg_blank(style: StyleKey) -> StyleKey:
-    """What a scroll or erase fills new cells with under ``style`` (BCE)."""
-    return DEFAULT_STYLE if style[1] == -1 else _intern((-1, style[1], 0))
-
-
-def _decode_line(line: str, style: StyleKey) -> tuple[list[tuple[str, StyleKey]], int, StyleKey]:
-    """A line of one-cell characters and SGR as (runs, width, final style)."""
-    trans = _SGR_TRANSITIONS
-    segs: list[tuple[str, StyleKey]] = []
-    width = 0
-    odd = False
-    for part in _SGR_SPLIT.split(line):
-        if odd:
-            nxt = trans.get((style, part))
-            if nxt is None:
-                nxt = _transition(style, part)
-            style = nxt
-        elif part:
-            width += len(part)
-            if segs and segs[-1][1] == style:
-                segs[-1] = (segs[-1][0] + part, style)
-            else:
-                segs.append((part, style))
-        odd = not odd
-    return segs, width, style
-
-
-def _line_end_style(line: str, style: StyleKey) -> StyleKey:
-    """The SGR state after a line of one-cell characters and SGR: only the
-    sequences from the last one that sets every attribute on count."""
-    i = line.rfind("\x1b[")
-    if i < 0:
-        return style
-    ops = _SGR_OPS
-    found: list[str] = []
-    while i >= 0:
-        params = line[i + 2 : line.index("m", i)]
-        found.append(params)
-        op = ops.get(params)
-        if op is None:
-            op = _compile_sgr(params)
-        if op[2] == 0 and op[0] is not None and op[1] is not None:
-            break  # absolute: what came before no longer matters
-        i = line.rfind("\x1b[", 0, i)
-    trans = _SGR_TRANSITIONS
-    for params in reversed(found):
-        nxt = trans.get((style, params))
-        if nxt is None:
-            nxt = _transition(style, params)
-        style = nxt
-    return style
-
-
-def _materialize(row: _LazyRow) -> str | tuple[str, bytes]:
-    """A lazily kept row in the form it would have been stored in."""
-    segs, width, _ = _decode_line(row.line, row.style)
-    return _line_row(segs, width, row.blank, row.cols)
-
-
-def _compact_runs(runs: list[tuple[str, StyleKey]]) -> str | tuple[str, bytes]:
-    """Runs without trailing default blanks; one default run becomes a string."""
-    while runs and runs[-1][1] is DEFAULT_STYLE:
-        text = runs[-1][0].rstrip(" ")
-        if text:
-            runs[-1] = (text, DEFAULT_STYLE)
-            break
-        runs.pop()
-    if not runs:
-        return ""
-    if len(runs) == 1 and runs[0][1] is DEFAULT_STYLE:
-        return runs[0][0]
-    return _pack(runs)
-
-
-# A packed run: bit 0 says a second word follows with the truecolour pair;
-# bits 1-20 the length, 21-32 the attributes, then (palette runs only) the
-# foreground + 1 in bits 33-41 and the background + 1 in bits 42-50.
-_RUN_MAX = (1 << 20) - 1
-_RUN_CODES: dict[StyleKey, tuple[int, int]] = {}
-
-
-def _run_code(style: StyleKey) -> tuple[int, int]:
-    """(first word without the length, second word or -1) for a style."""
-    code = _RUN_CODES.get(style)
-    if code is None:
-        fg, bg, attrs = style
-        if fg < TRUECOLOR and bg < TRUECOLOR:
-            code = (attrs << 21 | (fg + 1) << 33 | (bg + 1) << 42, -1)
-        else:
-            code = (1 | attrs << 21, (fg + 1) | (bg + 1) << 32)
-        if len(_RUN_CODES) > 30_000:
-            _RUN_CODES.clear()
-        _RUN_CODES[style] = code
-    return code
-
-
-def _pack(runs: list[tuple[str, StyleKey]]) -> tuple[str, bytes]:
-    flat: list[int] = []
-    for text, style in runs:
-        head, extra = _run_code(style)
-        n = len(text)
-        while n > _RUN_MAX:  # only a row of absurdly long clusters gets here
-            flat.append(head | _RUN_MAX << 1)
-            if extra >= 0:
-                flat.append(extra)
-            n -= _RUN_MAX
-        flat.append(head | n << 1)
-        if extra >= 0:
-            flat.append(extra)
-    return ("".join([t for t, _ in runs]), array("Q", flat).tobytes())
-
-
-def _unpack(row: ScrollbackRow) -> list[tuple[str, StyleKey]]:
-    if isinstance(row, _LazyRow):
-        row = _materialize(row)
-    if isinstance(row, str):
-        return [(row, DEFAULT_STYLE)] if row else []
-    text, blob = row
-    packed = array("Q")
-    packed.frombytes(blob)
-    out: list[tuple[str, StyleKey]] = []
-    pos = 0
-    i = 0
-    count = len(packed)
-    split = False  # the previous run was cut at _RUN_MAX: join this one to it
-    while i < count:
-        word = packed[i]
-        i += 1
-        n = (word >> 1) & _RUN_MAX
-        attrs = (word >> 21) & 0xFFF
-        if word & 1:
-            pair = packed[i]
-            i += 1
-            style = _intern(((pair & 0xFFFFFFFF) - 1, (pair >> 32) - 1, attrs))
-        else:
-            style = _intern((((word >> 33) & 0x1FF) - 1, ((word >> 42) & 0x1FF) - 1, attrs))
-        if split:
-            out[-1] = (out[-1][0] + text[pos : pos + n], style)
-        else:
-            out.append((text[pos : pos + n], style))
-        split = n == _RUN_MAX
-        pos += n
-    return out
-
-
-def _row_text(row: ScrollbackRow) -> str:
-    if isinstance(row, str):
-        return row
-    if isinstance(row, _LazyRow):
-        return _SGR_ANY.sub("", row.line).rstrip(" ")
-    return row[0].rstrip(" ")
-
-
-def _expand_row(row: ScrollbackRow, cols: int) -> tuple[list[str], list[StyleKey]]:
-    """A scrollback row back as cells (for a screen that grows taller)."""
-    runs = _unpack(row)
-    chars: list[str] = []
-    styles: list[StyleKey] = []
-    for text, style in runs:
-        if _is_narrow(text):
-            chars.extend(text)
-            styles.extend([style] * len(text))
-            continue
-        spans, _ = split_graphemes(text)
-        for start, end, width in spans:
-            if width == 0:
-                if chars:
-                    chars[-1] += text[start:end]
-                continue
-            chars.append(text[start:end])
-            styles.append(style)
-            if width == 2:
-                chars.append("")
-                styles.append(style)
-    return _fit_row(chars, styles, cols)
-
-
-def _fit_row(
-    chars: list[str], styles: list[StyleKey], cols: int
-) -> tuple[list[str], list[StyleKey]]:
-    """Cut or pad a row to ``cols`` cells, never leaving half a wide char."""
-    n = len(chars)
-    if n > cols:
-        chars = chars[:cols]
-        styles = styles[:cols]
-        if cols and chars[cols - 1] != "" and n > cols and _is_cut_wide(chars, cols):
-            chars[cols - 1] = " "
-    elif n < cols:
-        chars = chars + [" "] * (cols - n)
-        styles = styles + [DEFAULT_STYLE] * (cols - n)
-    return chars, styles
-
-
-def _is_cut_wide(chars: list[str], cols: int) -> bool:
-    """Whether the last kept cell starts a wide char whose second half was cut."""
-    return cell_len(chars[cols - 1]) == 2
-
-
-def _crop_runs(runs: list[tuple[str, StyleKey]], cols: int) -> list[tuple[str, StyleKey]]:
-    """Keep at most ``cols`` cells of a scrollback row (wider after a resize)."""
-    total = 0
-    out: list[tuple[str, StyleKey]] = []
-    for text, style in runs:
-        width = cell_len(text)
-        if total + width <= cols:
-            out.append((text, style))
-            total += width
-            continue
-        room = cols - total
-        kept = ""
-        used = 0
-        spans, _ = split_graphemes(text)
-        for start, end, w in spans:
-            if used + w > room:
-                break
-            kept += text[start:end]
-            used += w
-        kept += " " * (room - used)
-        if kept:
-            out.append((kept, style))
-        break
-    return out
