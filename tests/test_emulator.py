@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 
 import pytest
 from rich.cells import cell_len
@@ -520,3 +521,23 @@ def test_kitty_keyboard_flags_are_kept_per_screen() -> None:
     assert e.kitty_keyboard_flags == 1
     e.feed(b"\x1b[?1049h")
     assert e.kitty_keyboard_flags == 7
+
+
+def test_xtversion_reports_the_package_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    import synk_tui
+    from synk_tui.emulator import screen
+
+    assert replies("\x1b[>q") == [f"\x1bP>|synk({synk_tui.__version__})\x1b\\".encode()]
+    monkeypatch.setattr(screen, "__version__", "9.8.7")
+    assert replies("\x1b[>0q") == [b"\x1bP>|synk(9.8.7)\x1b\\"]
+
+
+def test_csi_dispatch_table_names_every_handler() -> None:
+    """Each CSI handler says which sequence it is, in its first docstring line."""
+    from synk_tui.emulator import screen
+
+    tables = (screen._CSI, screen._PRIVATE_CSI, screen._CONTROLS, screen._ESCAPES)
+    for table in tables:
+        for handler in table.values():  # type: ignore[attr-defined]
+            first = (handler.__doc__ or "").strip().split("\n", 1)[0]
+            assert re.match(r"[^:]*\b[A-Z][A-Z0-9]+\b[^:]*:", first), handler.__name__

@@ -26,6 +26,8 @@ CORE = [
     "agents",
     "emulator",
     "emulator.charsets",
+    "emulator.control",
+    "emulator.escape",
     "emulator.rows",
     "emulator.screen",
     "emulator.styles",

@@ -41,6 +41,8 @@ from urllib.parse import unquote, urlparse
 
 from rich.cells import cell_len, get_character_cell_size, split_graphemes
 
+from synk_tui import __version__
+from synk_tui.emulator import control, escape
 from synk_tui.emulator.charsets import DEC_GRAPHICS, UK_TABLE
 from synk_tui.emulator.rows import (
     LazyRow,
@@ -109,7 +111,18 @@ MAX_OSC = MAX_CLIPBOARD + 1024
 _NO_CELL = (-1, -1)
 
 
-_MOUSE_MODES = (9, 1000, 1002, 1003)
+TAB_WIDTH = 8
+"""Columns between the tab stops a screen starts with."""
+KITTY_STACK_MAX = 64
+"""Entries of the kitty keyboard stack (pushes beyond are ignored)."""
+CURSOR_SHAPE_MAX = 6
+"""DECSCUSR shapes 0..6 (block, underline, bar; blinking or not)."""
+DA1_REPLY = "\x1b[?62;22c"
+"""Primary device attributes: a VT220 with ANSI colour."""
+DA2_REPLY = "\x1b[>41;0;0c"
+"""Secondary device attributes: xterm-like, version 0."""
+BULK_SLACK = 64
+"""Characters beyond the lines a bulk skip must leave, before it is tried."""
 
 
 class _Saved:
@@ -181,11 +194,11 @@ class TerminalEmulator:
         self._style = DEFAULT_STYLE
         self._top = 0
         self._bottom = rows - 1
-        self._tabs = set(range(8, cols, 8))
+        self._tabs = set(range(TAB_WIDTH, cols, TAB_WIDTH))
         self._autowrap = True
         self._insert = False
         self._origin = False
-        self._charsets = ["B", "B"]
+        self._charsets = [control.US_ASCII, control.US_ASCII]
         self._shift = 0
         self._charset_table: dict[int, str] | None = None
         self._saved: _Saved | None = None
@@ -376,7 +389,7 @@ class TerminalEmulator:
                 for i in range(len(chars)):
                     chars[i], styles[i] = fit_row(chars[i], styles[i], cols)
             self._tabs = {t for t in self._tabs if t < cols} | set(
-                range(((self._cols + 7) // 8) * 8, cols, 8)
+                range(-(-self._cols // TAB_WIDTH) * TAB_WIDTH, cols, TAB_WIDTH)
             )
         self._cols = cols
         self._x = min(self._x, cols - 1)
@@ -445,7 +458,7 @@ class TerminalEmulator:
                 return
         match = TOKEN.match
         draw = self._draw
-        bulk_min = 2 * (self._sb_max + 2 * self._rows) + 64
+        bulk_min = 2 * (self._sb_max + 2 * self._rows) + BULK_SLACK
         next_try = 0  # the bulk skip looks at each simple stretch once
         while pos < n:
             if pos >= next_try and n - pos > bulk_min and self._bulk_ok():
@@ -1204,6 +1217,7 @@ class TerminalEmulator:
     # --------------------------------------------------------------- screens
 
     def _save_cursor(self) -> None:
+        """DECSC (also SCOSC, mode 1048): cursor, style, charsets, per screen."""
         saved = _Saved(
             self._x,
             self._y,
@@ -1219,6 +1233,7 @@ class TerminalEmulator:
             self._saved = saved
 
     def _restore_cursor(self) -> None:
+        """DECRC (also SCORC, mode 1048): what DECSC saved, or home and defaults."""
         saved = self._saved_alt if self._alt else self._saved
         if saved is None:
             self._goto(0, 0)
@@ -1261,35 +1276,58 @@ class TerminalEmulator:
 
     def _update_charset(self) -> None:
         cs = self._charsets[self._shift]
-        self._charset_table = DEC_GRAPHICS if cs == "0" else UK_TABLE if cs == "A" else None
+        self._charset_table = (
+            DEC_GRAPHICS
+            if cs == control.DEC_SPECIAL_GRAPHICS
+            else UK_TABLE
+            if cs == control.UK
+            else None
+        )
 
     # -------------------------------------------------------------- controls
 
     def _control(self, ch: str) -> None:
+        """Execute a C0 control (the ones without a handler are ignored)."""
         self._last_char = None
-        o = ord(ch)
-        if o == 10 or o == 11 or o == 12:
+        handler = _CONTROLS.get(ch)
+        if handler is not None:
+            handler(self)
+
+    def _line_feed(self) -> None:
+        """LF, VT, FF: down one row, scrolling at the bottom margin."""
+        self._wrap_pending = False
+        self._linefeed()
+
+    def _carriage_return(self) -> None:
+        """CR: to column 0."""
+        self._x = 0
+        self._wrap_pending = False
+
+    def _backspace(self) -> None:
+        """BS: one column left (or only cancel a pending wrap)."""
+        if self._wrap_pending:
             self._wrap_pending = False
-            self._linefeed()
-        elif o == 13:
-            self._x = 0
-            self._wrap_pending = False
-        elif o == 8:
-            if self._wrap_pending:
-                self._wrap_pending = False
-            elif self._x > 0:
-                self._x -= 1
-        elif o == 9:
-            if not self._wrap_pending:
-                self._tab_forward(1)
-        elif o == 7:
-            self.bell_count += 1
-        elif o == 14:
-            self._shift = 1
-            self._update_charset()
-        elif o == 15:
-            self._shift = 0
-            self._update_charset()
+        elif self._x > 0:
+            self._x -= 1
+
+    def _tab(self) -> None:
+        """HT: to the next tab stop."""
+        if not self._wrap_pending:
+            self._tab_forward(1)
+
+    def _bell(self) -> None:
+        """BEL: counted (the widget shows it)."""
+        self.bell_count += 1
+
+    def _select_g1(self) -> None:
+        """SO: print with the G1 character set."""
+        self._shift = 1
+        self._update_charset()
+
+    def _select_g0(self) -> None:
+        """SI: print with the G0 character set."""
+        self._shift = 0
+        self._update_charset()
 
     def _tab_forward(self, n: int) -> None:
         """CHT: to the n-th next tab stop (the last column when there are fewer)."""
@@ -1304,205 +1342,316 @@ class TerminalEmulator:
         self._x = earlier[n - 1] if n <= len(earlier) else 0
         self._wrap_pending = False
 
+    # ------------------------------------------------------------------- ESC
+
     def _esc(self, inter: str, final: str) -> None:
+        """An ESC sequence (not CSI, not a string introducer)."""
         if inter == "":
-            if final == "7":
-                self._save_cursor()
-            elif final == "8":
-                self._restore_cursor()
-            elif final == "D":
-                self._wrap_pending = False
-                self._linefeed()
-            elif final == "E":
-                self._x = 0
-                self._wrap_pending = False
-                self._linefeed()
-            elif final == "M":
-                self._wrap_pending = False
-                self._reverse_index()
-            elif final == "H":
-                self._tabs.add(self._x)
-            elif final == "c":
-                sb = self._scrollback
-                self._reset_state()
-                self._scrollback = sb
-            elif final == "=":
-                self._app_keypad = True
-            elif final == ">":
-                self._app_keypad = False
-        elif inter in ("(", ")") and len(inter) == 1:
-            self._charsets[0 if inter == "(" else 1] = final
+            handler = _ESCAPES.get(final)
+            if handler is not None:
+                handler(self)
+        elif inter == control.G0_DESIGNATE or inter == control.G1_DESIGNATE:
+            self._charsets[0 if inter == control.G0_DESIGNATE else 1] = final
             self._update_charset()
-        elif inter == "#" and final == "8":
-            cols = self._cols
-            self._chars[:] = [["E"] * cols for _ in range(self._rows)]
-            self._styles[:] = [[DEFAULT_STYLE] * cols for _ in range(self._rows)]
-            self._goto(0, 0)
-            self._all_dirty = True
+        elif inter == control.DEC_LINE and final == control.DECALN:
+            self._screen_alignment()
+
+    def _index(self) -> None:
+        """IND: down one row, scrolling at the bottom margin."""
+        self._wrap_pending = False
+        self._linefeed()
+
+    def _next_line(self) -> None:
+        """NEL: to column 0 of the next row, scrolling at the bottom margin."""
+        self._x = 0
+        self._wrap_pending = False
+        self._linefeed()
+
+    def _reverse_index_esc(self) -> None:
+        """RI: up one row, scrolling down at the top margin."""
+        self._wrap_pending = False
+        self._reverse_index()
+
+    def _set_tab_stop(self) -> None:
+        """HTS: a tab stop at the cursor column."""
+        self._tabs.add(self._x)
+
+    def _full_reset(self) -> None:
+        """RIS: power-on state; the scrollback is kept, as xterm keeps it."""
+        sb = self._scrollback
+        self._reset_state()
+        self._scrollback = sb
+
+    def _keypad_application(self) -> None:
+        """DECKPAM: the keypad sends application sequences."""
+        self._app_keypad = True
+
+    def _keypad_numeric(self) -> None:
+        """DECKPNM: the keypad sends digits."""
+        self._app_keypad = False
+
+    def _screen_alignment(self) -> None:
+        """DECALN: fill the screen with E, cursor home."""
+        cols = self._cols
+        self._chars[:] = [["E"] * cols for _ in range(self._rows)]
+        self._styles[:] = [[DEFAULT_STYLE] * cols for _ in range(self._rows)]
+        self._goto(0, 0)
+        self._all_dirty = True
 
     # ------------------------------------------------------------------- CSI
 
     def _csi(self, params: str, inter: str, final: str) -> None:
+        """Dispatch a CSI through the table of its final byte (private ones,
+        with a ``? > < =`` lead or an intermediate, through their own)."""
         lead = params[:1]
-        if lead in ("?", ">", "<", "=") or inter:
-            if lead in ("?", ">", "<", "="):
-                params = params[1:]
-            else:
-                lead = ""
-            self._csi_private(lead, params, inter, final)
+        if lead in escape.PRIVATE_LEADS:
+            params = params[1:]
+        elif inter:
+            lead = ""
+        else:
+            if params and not params[0].isdigit() and params[0] not in ";:":
+                return
+            handler = _CSI.get(final)
+            if handler is not None:
+                handler(self, params)
             return
-        if params and not params[0].isdigit() and params[0] not in ";:":
-            return
-        if final == "H" or final == "f":
-            p = csi_params(params, 1, 2)
-            self._goto(max(p[1], 1) - 1, max(p[0], 1) - 1)
-        elif final == "A":
-            self._move_y(-max(csi_int(params, 1), 1))
-        elif final == "B" or final == "e":
-            self._move_y(max(csi_int(params, 1), 1))
-        elif final == "C" or final == "a":
-            self._x = min(self._x + max(csi_int(params, 1), 1), self._cols - 1)
-            self._wrap_pending = False
-        elif final == "D":
-            self._x = max(self._xe() - max(csi_int(params, 1), 1), 0)
-            self._wrap_pending = False
-        elif final == "E":
-            self._move_y(max(csi_int(params, 1), 1))
-            self._x = 0
-        elif final == "F":
-            self._move_y(-max(csi_int(params, 1), 1))
-            self._x = 0
-        elif final == "G" or final == "`":
-            self._x = min(max(csi_int(params, 1), 1), self._cols) - 1
-            self._wrap_pending = False
-        elif final == "d":
-            y = max(csi_int(params, 1), 1) - 1
-            self._goto(self._x, y)
-        elif final == "J":
-            self._erase_display(csi_int(params, 0))
-        elif final == "K":
-            self._erase_line(csi_int(params, 0))
-        elif final == "m":
-            self._sgr(params)
-        elif final == "L":
-            self._insert_lines(max(csi_int(params, 1), 1))
-        elif final == "M":
-            self._delete_lines(max(csi_int(params, 1), 1))
-        elif final == "@":
-            if not self._wrap_pending:
-                self._insert_blanks(max(csi_int(params, 1), 1))
-        elif final == "P":
-            if not self._wrap_pending:
-                self._delete_chars(max(csi_int(params, 1), 1))
-        elif final == "X":
-            n = max(csi_int(params, 1), 1)
-            self._erase(self._y, self._xe(), self._xe() + n)
-        elif final == "S":
-            if ";" not in params:
-                self._scroll_up(max(csi_int(params, 1), 1))
-        elif final == "T":
-            if ";" not in params:
-                self._scroll_down(max(csi_int(params, 1), 1))
-        elif final == "b":
-            ch = self._last_char
-            if ch is not None:
-                # As tmux does: at most a screenful, so 6 bytes cannot ask
-                # for more work than a screen of text costs.
-                n = min(max(csi_int(params, 1), 1), self._cols * self._rows)
-                self._draw(ch * n)
-        elif final == "r":
-            p = csi_params(params, 0, 2)
-            top = max(p[0], 1) - 1
-            bottom = (p[1] or self._rows) - 1
-            bottom = min(bottom, self._rows - 1)
-            if top < bottom:
-                self._top, self._bottom = top, bottom
-                self._goto(0, 0)
-        elif final == "s":
-            self._save_cursor()
-        elif final == "u":
-            self._restore_cursor()
-        elif final == "I":
-            self._tab_forward(max(csi_int(params, 1), 1))
-        elif final == "Z":
-            self._tab_back(max(csi_int(params, 1), 1))
-        elif final == "g":
-            mode = csi_int(params, 0)
-            if mode == 0:
-                self._tabs.discard(self._x)
-            elif mode == 3:
-                self._tabs.clear()
-        elif final == "h" or final == "l":
-            on = final == "h"
-            for mode in csi_params(params, -1):
-                if mode == 4:
-                    self._insert = on
-        elif final == "c":
-            if csi_int(params, 0) == 0:
-                self._reply("\x1b[?62;22c")
-        elif final == "n":
-            mode = csi_int(params, 0)
-            if mode == 5:
-                self._reply("\x1b[0n")
-            elif mode == 6:
-                y = self._y - (self._top if self._origin else 0)
-                self._reply(f"\x1b[{y + 1};{self._x + 1}R")
-        elif final == "t":
-            p = csi_params(params, 0)
-            if p and p[0] == 18:
-                self._reply(f"\x1b[8;{self._rows};{self._cols}t")
+        private = _PRIVATE_CSI.get((lead, inter, final))
+        if private is not None:
+            private(self, params)
 
-    def _csi_private(self, lead: str, params: str, inter: str, final: str) -> None:
-        if lead == "?" and not inter:
-            if final == "h" or final == "l":
-                for p in csi_params(params, -1):
-                    self._set_private_mode(p, final == "h")
-            elif final == "J":
-                self._erase_display(csi_int(params, 0))
-            elif final == "K":
-                self._erase_line(csi_int(params, 0))
-            elif final == "n":
-                if csi_int(params, 0) == 6:
-                    y = self._y - (self._top if self._origin else 0)
-                    self._reply(f"\x1b[?{y + 1};{self._x + 1}R")
-            elif final == "u":
-                self._reply(f"\x1b[?{self._kitty[-1]}u")
-        elif lead == "?" and inter == "$" and final == "p":
-            mode = csi_int(params, 0)
-            state = self._private_mode_state(mode)
-            self._reply(f"\x1b[?{mode};{state}$y")
-        elif lead == "" and inter == "$" and final == "p":
-            mode = csi_int(params, 0)
-            state = {4: 1 if self._insert else 2, 20: 2}.get(mode, 0)
-            self._reply(f"\x1b[{mode};{state}$y")
-        elif lead == ">" and not inter:
-            if final == "c":
-                if csi_int(params, 0) == 0:
-                    self._reply("\x1b[>41;0;0c")
-            elif final == "q":
-                if csi_int(params, 0) == 0:
-                    self._reply("\x1bP>|synk(0.1.0)\x1b\\")
-            elif final == "u" and len(self._kitty) < 64:
-                self._kitty.append(csi_int(params, 0))
-        elif lead == "<" and not inter and final == "u":
-            depth = len(self._kitty)
-            pops = min(max(csi_int(params, 1), 1), depth)
-            if pops >= depth:  # past the bottom: the base entry is reset
-                del self._kitty[1:]
-                self._kitty[0] = 0
-            else:
-                del self._kitty[depth - pops :]
-        elif lead == "=" and not inter and final == "u":
-            kp = csi_params(params, 0, 2)
-            flags, how = kp[0], kp[1] or 1
-            cur = self._kitty[-1]
-            self._kitty[-1] = flags if how == 1 else cur | flags if how == 2 else cur & ~flags
-        elif lead == "" and inter == " " and final == "q":
-            shape = csi_int(params, 0)
-            if 0 <= shape <= 6:
-                self._cursor_shape = shape
-        elif lead == "" and inter == "!" and final == "p":
-            self._soft_reset()
+    def _cup(self, params: str) -> None:
+        """CUP / HVP: to row;column (1-based, origin mode aware)."""
+        p = csi_params(params, 1, 2)
+        self._goto(max(p[1], 1) - 1, max(p[0], 1) - 1)
+
+    def _cuu(self, params: str) -> None:
+        """CUU: up n rows, stopping at the top margin."""
+        self._move_y(-max(csi_int(params, 1), 1))
+
+    def _cud(self, params: str) -> None:
+        """CUD / VPR: down n rows, stopping at the bottom margin."""
+        self._move_y(max(csi_int(params, 1), 1))
+
+    def _cuf(self, params: str) -> None:
+        """CUF / HPR: right n columns."""
+        self._x = min(self._x + max(csi_int(params, 1), 1), self._cols - 1)
+        self._wrap_pending = False
+
+    def _cub(self, params: str) -> None:
+        """CUB: left n columns (from one past the end while a wrap is pending)."""
+        self._x = max(self._xe() - max(csi_int(params, 1), 1), 0)
+        self._wrap_pending = False
+
+    def _cnl(self, params: str) -> None:
+        """CNL: down n rows, to column 0."""
+        self._move_y(max(csi_int(params, 1), 1))
+        self._x = 0
+
+    def _cpl(self, params: str) -> None:
+        """CPL: up n rows, to column 0."""
+        self._move_y(-max(csi_int(params, 1), 1))
+        self._x = 0
+
+    def _cha(self, params: str) -> None:
+        """CHA / HPA: to column n."""
+        self._x = min(max(csi_int(params, 1), 1), self._cols) - 1
+        self._wrap_pending = False
+
+    def _vpa(self, params: str) -> None:
+        """VPA: to row n, same column."""
+        self._goto(self._x, max(csi_int(params, 1), 1) - 1)
+
+    def _ed(self, params: str) -> None:
+        """ED / DECSED: erase below (0), above (1), all (2) or the scrollback (3)."""
+        self._erase_display(csi_int(params, 0))
+
+    def _el(self, params: str) -> None:
+        """EL / DECSEL: erase right (0), left (1) or all (2) of the line."""
+        self._erase_line(csi_int(params, 0))
+
+    def _il(self, params: str) -> None:
+        """IL: insert n blank lines at the cursor row."""
+        self._insert_lines(max(csi_int(params, 1), 1))
+
+    def _dl(self, params: str) -> None:
+        """DL: delete n lines at the cursor row."""
+        self._delete_lines(max(csi_int(params, 1), 1))
+
+    def _ich(self, params: str) -> None:
+        """ICH: insert n blank cells at the cursor."""
+        if not self._wrap_pending:
+            self._insert_blanks(max(csi_int(params, 1), 1))
+
+    def _dch(self, params: str) -> None:
+        """DCH: delete n cells at the cursor."""
+        if not self._wrap_pending:
+            self._delete_chars(max(csi_int(params, 1), 1))
+
+    def _ech(self, params: str) -> None:
+        """ECH: blank n cells from the cursor."""
+        n = max(csi_int(params, 1), 1)
+        self._erase(self._y, self._xe(), self._xe() + n)
+
+    def _su(self, params: str) -> None:
+        """SU: scroll the region up n rows."""
+        if ";" not in params:
+            self._scroll_up(max(csi_int(params, 1), 1))
+
+    def _sd(self, params: str) -> None:
+        """SD: scroll the region down n rows."""
+        if ";" not in params:
+            self._scroll_down(max(csi_int(params, 1), 1))
+
+    def _rep(self, params: str) -> None:
+        """REP: the last printed character n times, at most a screenful (as in
+        tmux), so 6 bytes cannot ask for more work than a screen of text."""
+        ch = self._last_char
+        if ch is not None:
+            n = min(max(csi_int(params, 1), 1), self._cols * self._rows)
+            self._draw(ch * n)
+
+    def _decstbm(self, params: str) -> None:
+        """DECSTBM: the scrolling region top;bottom, cursor home."""
+        p = csi_params(params, 0, 2)
+        top = max(p[0], 1) - 1
+        bottom = min((p[1] or self._rows) - 1, self._rows - 1)
+        if top < bottom:
+            self._top, self._bottom = top, bottom
+            self._goto(0, 0)
+
+    def _scosc(self, params: str) -> None:
+        """SCOSC: save the cursor."""
+        self._save_cursor()
+
+    def _scorc(self, params: str) -> None:
+        """SCORC: restore the cursor."""
+        self._restore_cursor()
+
+    def _cht(self, params: str) -> None:
+        """CHT: forward n tab stops."""
+        self._tab_forward(max(csi_int(params, 1), 1))
+
+    def _cbt(self, params: str) -> None:
+        """CBT: back n tab stops."""
+        self._tab_back(max(csi_int(params, 1), 1))
+
+    def _tbc(self, params: str) -> None:
+        """TBC: clear the tab stop at the cursor (0) or all of them (3)."""
+        mode = csi_int(params, 0)
+        if mode == 0:
+            self._tabs.discard(self._x)
+        elif mode == 3:
+            self._tabs.clear()
+
+    def _sm(self, params: str) -> None:
+        """SM: set ANSI modes (only IRM, insert, is kept)."""
+        if escape.IRM in csi_params(params, -1):
+            self._insert = True
+
+    def _rm(self, params: str) -> None:
+        """RM: reset ANSI modes."""
+        if escape.IRM in csi_params(params, -1):
+            self._insert = False
+
+    def _da(self, params: str) -> None:
+        """DA1: a VT220 with ANSI colour."""
+        if csi_int(params, 0) == 0:
+            self._reply(DA1_REPLY)
+
+    def _dsr(self, params: str) -> None:
+        """DSR: status (5) or the cursor position (6, CPR)."""
+        mode = csi_int(params, 0)
+        if mode == 5:
+            self._reply("\x1b[0n")
+        elif mode == 6:
+            y = self._y - (self._top if self._origin else 0)
+            self._reply(f"\x1b[{y + 1};{self._x + 1}R")
+
+    def _xtwinops(self, params: str) -> None:
+        """XTWINOPS: only 18, the size of the text area in characters."""
+        p = csi_params(params, 0)
+        if p and p[0] == 18:
+            self._reply(f"\x1b[8;{self._rows};{self._cols}t")
+
+    def _sgr_csi(self, params: str) -> None:
+        """SGR: through the general CSI path (a C0 inside it, say)."""
+        self._sgr(params)
+
+    # ----------------------------------------------------------- private CSI
+
+    def _decset(self, params: str) -> None:
+        """DECSET: set DEC private modes."""
+        for p in csi_params(params, -1):
+            self._set_private_mode(p, True)
+
+    def _decrst(self, params: str) -> None:
+        """DECRST: reset DEC private modes."""
+        for p in csi_params(params, -1):
+            self._set_private_mode(p, False)
+
+    def _decxcpr(self, params: str) -> None:
+        """DECXCPR: the cursor position, answered as CSI ? row ; column R."""
+        if csi_int(params, 0) == 6:
+            y = self._y - (self._top if self._origin else 0)
+            self._reply(f"\x1b[?{y + 1};{self._x + 1}R")
+
+    def _kitty_query(self, params: str) -> None:
+        """CSI ? u: the kitty keyboard flags in force."""
+        self._reply(f"\x1b[?{self._kitty[-1]}u")
+
+    def _decrqm_private(self, params: str) -> None:
+        """DECRQM (private): whether a DEC mode is set, reset or unknown."""
+        mode = csi_int(params, 0)
+        self._reply(f"\x1b[?{mode};{self._private_mode_state(mode)}$y")
+
+    def _decrqm_ansi(self, params: str) -> None:
+        """DECRQM (ANSI): whether IRM or LNM is set; others unknown."""
+        mode = csi_int(params, 0)
+        known = {escape.IRM: escape.MODE_SET if self._insert else escape.MODE_RESET}
+        state = known.get(mode, escape.MODE_RESET if mode == escape.LNM else escape.MODE_UNKNOWN)
+        self._reply(f"\x1b[{mode};{state}$y")
+
+    def _da2(self, params: str) -> None:
+        """DA2: xterm-like secondary device attributes."""
+        if csi_int(params, 0) == 0:
+            self._reply(DA2_REPLY)
+
+    def _xtversion(self, params: str) -> None:
+        """XTVERSION: synk and its version."""
+        if csi_int(params, 0) == 0:
+            self._reply(f"\x1bP>|synk({__version__})\x1b\\")
+
+    def _kitty_push(self, params: str) -> None:
+        """CSI > flags u: push kitty keyboard flags (the stack is bounded)."""
+        if len(self._kitty) < KITTY_STACK_MAX:
+            self._kitty.append(csi_int(params, 0))
+
+    def _kitty_pop(self, params: str) -> None:
+        """CSI < n u: pop n kitty keyboard entries; past the bottom resets it."""
+        depth = len(self._kitty)
+        pops = min(max(csi_int(params, 1), 1), depth)
+        if pops >= depth:
+            del self._kitty[1:]
+            self._kitty[0] = 0
+        else:
+            del self._kitty[depth - pops :]
+
+    def _kitty_set(self, params: str) -> None:
+        """CSI = flags ; how u: set (1), add (2) or remove (3) kitty flags."""
+        kp = csi_params(params, 0, 2)
+        flags, how = kp[0], kp[1] or 1
+        cur = self._kitty[-1]
+        self._kitty[-1] = flags if how == 1 else cur | flags if how == 2 else cur & ~flags
+
+    def _decscusr(self, params: str) -> None:
+        """DECSCUSR: the cursor shape (0..6)."""
+        shape = csi_int(params, 0)
+        if 0 <= shape <= CURSOR_SHAPE_MAX:
+            self._cursor_shape = shape
+
+    def _decstr(self, params: str) -> None:
+        """DECSTR: soft reset."""
+        self._soft_reset()
 
     def _soft_reset(self) -> None:
         """DECSTR: modes and SGR back to defaults, screen contents kept."""
@@ -1513,7 +1662,7 @@ class TerminalEmulator:
         self._app_cursor = False
         self._app_keypad = False
         self._top, self._bottom = 0, self._rows - 1
-        self._charsets = ["B", "B"]
+        self._charsets = [control.US_ASCII, control.US_ASCII]
         self._shift = 0
         self._update_charset()
         self._set_style(-1, -1, 0)
@@ -1523,67 +1672,64 @@ class TerminalEmulator:
     def _private_mode_state(self, mode: int) -> int:
         """DECRQM answer: 1 set, 2 reset, 0 unknown."""
         values: dict[int, bool] = {
-            1: self._app_cursor,
-            6: self._origin,
-            7: self._autowrap,
-            25: self._cursor_visible,
-            47: self._alt,
-            1047: self._alt,
-            1049: self._alt,
-            9: self._mouse == 9,
-            1000: self._mouse == 1000,
-            1002: self._mouse == 1002,
-            1003: self._mouse == 1003,
-            1004: self._focus,
-            1006: self._mouse_sgr,
-            2004: self._bracketed,
-            2026: self._sync,
-            12: False,
-            1048: False,
+            escape.DECCKM: self._app_cursor,
+            escape.DECOM: self._origin,
+            escape.DECAWM: self._autowrap,
+            escape.DECTCEM: self._cursor_visible,
+            escape.ALT_SCREEN: self._alt,
+            escape.ALT_SCREEN_CLEARED: self._alt,
+            escape.ALT_SCREEN_SAVED: self._alt,
+            escape.MOUSE_X10: self._mouse == escape.MOUSE_X10,
+            escape.MOUSE_NORMAL: self._mouse == escape.MOUSE_NORMAL,
+            escape.MOUSE_BUTTON_EVENT: self._mouse == escape.MOUSE_BUTTON_EVENT,
+            escape.MOUSE_ANY_EVENT: self._mouse == escape.MOUSE_ANY_EVENT,
+            escape.FOCUS_EVENTS: self._focus,
+            escape.MOUSE_SGR: self._mouse_sgr,
+            escape.BRACKETED_PASTE: self._bracketed,
+            escape.SYNCHRONIZED_OUTPUT: self._sync,
+            escape.CURSOR_BLINK: False,
+            escape.SAVE_CURSOR: False,
         }
         if mode not in values:
-            return 0
-        return 1 if values[mode] else 2
+            return escape.MODE_UNKNOWN
+        return escape.MODE_SET if values[mode] else escape.MODE_RESET
 
     def _set_private_mode(self, mode: int, on: bool) -> None:
-        if mode == 1:
+        if mode == escape.DECCKM:
             self._app_cursor = on
-        elif mode == 6:
+        elif mode == escape.DECOM:
             self._origin = on
             self._goto(0, 0)
-        elif mode == 7:
+        elif mode == escape.DECAWM:
             self._autowrap = on
             if not on:
                 self._wrap_pending = False
-        elif mode == 25:
+        elif mode == escape.DECTCEM:
             self._cursor_visible = on
-        elif mode in _MOUSE_MODES:
-            if on:
-                self._mouse = mode
-            else:
-                self._mouse = 0
-        elif mode == 1004:
+        elif mode in escape.MOUSE_MODES:
+            self._mouse = mode if on else 0
+        elif mode == escape.FOCUS_EVENTS:
             self._focus = on
-        elif mode == 1006:
+        elif mode == escape.MOUSE_SGR:
             self._mouse_sgr = on
-        elif mode == 2004:
+        elif mode == escape.BRACKETED_PASTE:
             self._bracketed = on
-        elif mode == 2026:
+        elif mode == escape.SYNCHRONIZED_OUTPUT:
             if on and not self._sync:
                 self._sync_frames += 1
             self._sync = on
-        elif mode == 47:
+        elif mode == escape.ALT_SCREEN:
             self._set_alt(on, clear=False)
-        elif mode == 1047:
+        elif mode == escape.ALT_SCREEN_CLEARED:
             if not on and self._alt:
                 self._clear_screen_cells()
             self._set_alt(on, clear=False)
-        elif mode == 1048:
+        elif mode == escape.SAVE_CURSOR:
             if on:
                 self._save_cursor()
             else:
                 self._restore_cursor()
-        elif mode == 1049:
+        elif mode == escape.ALT_SCREEN_SAVED:
             if on:
                 if not self._alt:
                     self._save_cursor()
@@ -1722,3 +1868,90 @@ class TerminalEmulator:
     def _reply(self, text: str) -> None:
         if self.on_reply is not None:
             self.on_reply(text.encode())
+
+
+_Handler = Callable[[TerminalEmulator, str], None]
+
+_CONTROLS: dict[str, Callable[[TerminalEmulator], None]] = {
+    control.LF: TerminalEmulator._line_feed,
+    control.VT: TerminalEmulator._line_feed,
+    control.FF: TerminalEmulator._line_feed,
+    control.CR: TerminalEmulator._carriage_return,
+    control.BS: TerminalEmulator._backspace,
+    control.HT: TerminalEmulator._tab,
+    control.BEL: TerminalEmulator._bell,
+    control.SO: TerminalEmulator._select_g1,
+    control.SI: TerminalEmulator._select_g0,
+}
+"""C0 controls by character; the others are ignored."""
+
+_ESCAPES: dict[str, Callable[[TerminalEmulator], None]] = {
+    control.DECSC: TerminalEmulator._save_cursor,
+    control.DECRC: TerminalEmulator._restore_cursor,
+    control.IND: TerminalEmulator._index,
+    control.NEL: TerminalEmulator._next_line,
+    control.RI: TerminalEmulator._reverse_index_esc,
+    control.HTS: TerminalEmulator._set_tab_stop,
+    control.RIS: TerminalEmulator._full_reset,
+    control.DECKPAM: TerminalEmulator._keypad_application,
+    control.DECKPNM: TerminalEmulator._keypad_numeric,
+}
+"""ESC sequences without an intermediate, by final."""
+
+_CSI: dict[str, _Handler] = {
+    escape.CUP: TerminalEmulator._cup,
+    escape.HVP: TerminalEmulator._cup,
+    escape.CUU: TerminalEmulator._cuu,
+    escape.CUD: TerminalEmulator._cud,
+    escape.VPR: TerminalEmulator._cud,
+    escape.CUF: TerminalEmulator._cuf,
+    escape.HPR: TerminalEmulator._cuf,
+    escape.CUB: TerminalEmulator._cub,
+    escape.CNL: TerminalEmulator._cnl,
+    escape.CPL: TerminalEmulator._cpl,
+    escape.CHA: TerminalEmulator._cha,
+    escape.HPA: TerminalEmulator._cha,
+    escape.VPA: TerminalEmulator._vpa,
+    escape.ED: TerminalEmulator._ed,
+    escape.EL: TerminalEmulator._el,
+    escape.SGR: TerminalEmulator._sgr_csi,
+    escape.IL: TerminalEmulator._il,
+    escape.DL: TerminalEmulator._dl,
+    escape.ICH: TerminalEmulator._ich,
+    escape.DCH: TerminalEmulator._dch,
+    escape.ECH: TerminalEmulator._ech,
+    escape.SU: TerminalEmulator._su,
+    escape.SD: TerminalEmulator._sd,
+    escape.REP: TerminalEmulator._rep,
+    escape.DECSTBM: TerminalEmulator._decstbm,
+    escape.SCOSC: TerminalEmulator._scosc,
+    escape.SCORC: TerminalEmulator._scorc,
+    escape.CHT: TerminalEmulator._cht,
+    escape.CBT: TerminalEmulator._cbt,
+    escape.TBC: TerminalEmulator._tbc,
+    escape.SM: TerminalEmulator._sm,
+    escape.RM: TerminalEmulator._rm,
+    escape.DA: TerminalEmulator._da,
+    escape.DSR: TerminalEmulator._dsr,
+    escape.XTWINOPS: TerminalEmulator._xtwinops,
+}
+"""Plain CSI sequences by final byte."""
+
+_PRIVATE_CSI: dict[tuple[str, str, str], _Handler] = {
+    ("?", "", escape.SM): TerminalEmulator._decset,
+    ("?", "", escape.RM): TerminalEmulator._decrst,
+    ("?", "", escape.ED): TerminalEmulator._ed,
+    ("?", "", escape.EL): TerminalEmulator._el,
+    ("?", "", escape.DSR): TerminalEmulator._decxcpr,
+    ("?", "", escape.KITTY_KEYBOARD): TerminalEmulator._kitty_query,
+    ("?", "$", escape.DECRQM): TerminalEmulator._decrqm_private,
+    ("", "$", escape.DECRQM): TerminalEmulator._decrqm_ansi,
+    (">", "", escape.DA): TerminalEmulator._da2,
+    (">", "", escape.XTVERSION): TerminalEmulator._xtversion,
+    (">", "", escape.KITTY_KEYBOARD): TerminalEmulator._kitty_push,
+    ("<", "", escape.KITTY_KEYBOARD): TerminalEmulator._kitty_pop,
+    ("=", "", escape.KITTY_KEYBOARD): TerminalEmulator._kitty_set,
+    ("", " ", escape.DECSCUSR): TerminalEmulator._decscusr,
+    ("", "!", escape.DECSTR): TerminalEmulator._decstr,
+}
+"""Private CSI sequences by (lead, intermediates, final)."""
