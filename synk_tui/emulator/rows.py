@@ -41,10 +41,12 @@ tuple of tuples and no style table that only grows; or a ``LazyRow``."""
 
 
 def is_wide_start(c: list[str], x: int) -> bool:
+    """Whether cell x starts a wide character (a placeholder follows it)."""
     return x + 1 < len(c) and c[x + 1] == ""
 
 
 def is_blank_row(c: list[str], s: list[StyleKey]) -> bool:
+    """Whether a row is all default-style blanks."""
     return c.count(" ") == len(c) and s.count(DEFAULT_STYLE) == len(s)
 
 
@@ -137,6 +139,7 @@ def _run_code(style: StyleKey) -> tuple[int, int]:
 
 
 def pack_runs(runs: list[tuple[str, StyleKey]]) -> tuple[str, bytes]:
+    """Runs as (text, packed words): see the bit layout above."""
     flat: list[int] = []
     for text, style in runs:
         head, extra = _run_code(style)
@@ -153,6 +156,7 @@ def pack_runs(runs: list[tuple[str, StyleKey]]) -> tuple[str, bytes]:
 
 
 def unpack_row(row: ScrollbackRow) -> list[tuple[str, StyleKey]]:
+    """A scrollback row back as (text, style) runs."""
     if isinstance(row, LazyRow):
         row = materialize(row)
     if isinstance(row, str):
@@ -186,6 +190,7 @@ def unpack_row(row: ScrollbackRow) -> list[tuple[str, StyleKey]]:
 
 
 def row_text(row: ScrollbackRow) -> str:
+    """A scrollback row as plain text, right-stripped."""
     if isinstance(row, str):
         return row
     if isinstance(row, LazyRow):

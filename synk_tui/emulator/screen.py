@@ -403,12 +403,14 @@ class TerminalEmulator:
     # ---------------------------------------------------------------- resize
 
     def _screens(self) -> list[tuple[list[list[str]], list[list[StyleKey]]]]:
+        """The main and (when it exists) the other screen, active first."""
         out = [(self._chars, self._styles)]
         if self._other_chars is not None and self._other_styles is not None:
             out.append((self._other_chars, self._other_styles))
         return out
 
     def _resize_rows(self, rows: int) -> None:
+        """Change the height: rows go to or come back from scrollback."""
         old = self._rows
         cols = self._cols
         chars, styles = self._chars, self._styles
@@ -1024,6 +1026,7 @@ class TerminalEmulator:
             self._x = end
 
     def _wrap(self) -> None:
+        """The pending wrap: to column 0 of the next row."""
         self._wrap_pending = False
         self._x = 0
         self._linefeed()
@@ -1038,6 +1041,7 @@ class TerminalEmulator:
             self._y += 1
 
     def _reverse_index(self) -> None:
+        """Up one row, scrolling the region down at its top margin."""
         if self._y == self._top:
             self._scroll_down(1)
         elif self._y > 0:
@@ -1049,10 +1053,12 @@ class TerminalEmulator:
         return DEFAULT_STYLE if bg == -1 else intern_style((-1, bg, 0))
 
     def _push_scrollback(self, c: list[str], s: list[StyleKey]) -> None:
+        """Keep a row that scrolled off the top, compactly."""
         if self._sb_max:
             self._scrollback.append(compact_row(c, s))
 
     def _scroll_up(self, n: int, top: int | None = None, history: bool = True) -> None:
+        """Scroll the region (from ``top``) up n rows; the top rows go to history."""
         top = self._top if top is None else top
         bottom = self._bottom
         n = min(n, bottom - top + 1)
@@ -1077,6 +1083,7 @@ class TerminalEmulator:
         self._mark_rows(top, bottom)
 
     def _scroll_down(self, n: int, top: int | None = None) -> None:
+        """Scroll the region (from ``top``) down n rows, blank rows at the top."""
         top = self._top if top is None else top
         bottom = self._bottom
         n = min(n, bottom - top + 1)
@@ -1092,6 +1099,7 @@ class TerminalEmulator:
         self._mark_rows(top, bottom)
 
     def _mark_rows(self, top: int, bottom: int) -> None:
+        """Mark rows top..bottom changed (all of them when the whole screen is)."""
         if top == 0 and bottom >= self._rows - 1:
             self._all_dirty = True
         else:
@@ -1155,6 +1163,7 @@ class TerminalEmulator:
         self._dirty.add(y)
 
     def _delete_chars(self, n: int) -> None:
+        """DCH: remove n cells at the cursor, blanks come in at the right."""
         x, y = self._x, self._y
         cols = self._cols
         n = min(n, cols - x)
@@ -1171,6 +1180,7 @@ class TerminalEmulator:
         self._dirty.add(y)
 
     def _insert_lines(self, n: int) -> None:
+        """IL: n blank lines at the cursor row, inside the region only."""
         if not self._top <= self._y <= self._bottom:
             return
         self._scroll_down(n, self._y)
@@ -1178,6 +1188,7 @@ class TerminalEmulator:
         self._wrap_pending = False
 
     def _delete_lines(self, n: int) -> None:
+        """DL: remove n lines at the cursor row, inside the region only."""
         if not self._top <= self._y <= self._bottom:
             return
         # Deleting lines never feeds scrollback, even at the top of the screen.
@@ -1186,6 +1197,7 @@ class TerminalEmulator:
         self._wrap_pending = False
 
     def _erase_display(self, mode: int) -> None:
+        """ED: below (0), above (1), all (2) or the scrollback (3)."""
         rows, cols = self._rows, self._cols
         if mode == 0:
             self._erase(self._y, self._xe(), cols)
@@ -1207,6 +1219,7 @@ class TerminalEmulator:
         return self._x + 1 if self._wrap_pending else self._x
 
     def _erase_line(self, mode: int) -> None:
+        """EL: right of (0), left of (1) or all (2) of the cursor row."""
         if mode == 0:
             self._erase(self._y, self._xe(), self._cols)
         elif mode == 1:
@@ -1251,6 +1264,7 @@ class TerminalEmulator:
         self._set_style(fg, bg, attrs)
 
     def _set_alt(self, on: bool, clear: bool) -> None:
+        """Switch to or from the alternate screen (optionally clearing it)."""
         if on == self._alt:
             if on and clear:
                 self._clear_screen_cells()
@@ -1268,6 +1282,7 @@ class TerminalEmulator:
         self._all_dirty = True
 
     def _clear_screen_cells(self) -> None:
+        """Blank every cell of the active screen with the current background."""
         cols = self._cols
         blank = self._blank_style()
         self._chars[:] = [[" "] * cols for _ in range(self._rows)]
@@ -1275,6 +1290,7 @@ class TerminalEmulator:
         self._all_dirty = True
 
     def _update_charset(self) -> None:
+        """The translation table of the character set now shifted in."""
         cs = self._charsets[self._shift]
         self._charset_table = (
             DEC_GRAPHICS
@@ -1695,6 +1711,7 @@ class TerminalEmulator:
         return escape.MODE_SET if values[mode] else escape.MODE_RESET
 
     def _set_private_mode(self, mode: int, on: bool) -> None:
+        """DECSET / DECRST of one DEC private mode."""
         if mode == escape.DECCKM:
             self._app_cursor = on
         elif mode == escape.DECOM:
@@ -1741,6 +1758,7 @@ class TerminalEmulator:
     # ------------------------------------------------------------------- SGR
 
     def _set_style(self, fg: int, bg: int, attrs: int) -> None:
+        """Set the SGR state (interned)."""
         self._fg, self._bg, self._attrs = fg, bg, attrs
         self._style = intern_style((fg, bg, attrs))
 
@@ -1813,6 +1831,7 @@ class TerminalEmulator:
         self._string_size += end - start
 
     def _end_string(self, text: str, start: int, end: int, term: str) -> None:
+        """The terminator of a string arrived: act on an OSC body."""
         self._keep_string(text, start, end)
         kind = self._string_kind
         self._string_kind = None
@@ -1866,6 +1885,7 @@ class TerminalEmulator:
                 self.on_clipboard(decoded)
 
     def _reply(self, text: str) -> None:
+        """Send an answer to a query to the child (through ``on_reply``)."""
         if self.on_reply is not None:
             self.on_reply(text.encode())
 

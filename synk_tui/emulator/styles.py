@@ -57,6 +57,7 @@ def xterm_palette(index: int) -> tuple[int, int, int]:
 
 
 def osc_rgb(rgb: tuple[int, int, int]) -> str:
+    """A colour as an OSC reply spells it (rgb:rrrr/gggg/bbbb)."""
     return "rgb:" + "/".join(f"{c:02x}{c:02x}" for c in rgb)
 
 

@@ -12,6 +12,7 @@ MAX_CLUSTER = 32
 
 # One-cell characters per rich's table (everything it does not list as 0 or 2).
 def _one_cell_class() -> str:
+    """A regex class of every character rich measures as one cell."""
     from rich._unicode_data import load
 
     ranges: list[tuple[int, int]] = []
