@@ -1,4 +1,4 @@
-"""Unit tests of TerminalEmulator: each NOTES section 2 gap and the public surface."""
+"""Unit tests of TerminalEmulator: each gap pyte left and the public surface."""
 
 from __future__ import annotations
 

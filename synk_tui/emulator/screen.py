@@ -6,8 +6,8 @@ stored compactly: a plain row is one ``str``, a styled row its text plus
 packed (length, style id) runs, or, for a line that scrolled in during a
 flood, the line as it arrived until someone reads it. No pyte: its parser and
 ``Screen`` were 35x slower than tmux, needed ~174 bytes a scrollback cell and
-miss too much (NOTES section 2); the one thing taken from it, the DEC special
-graphics table, is a 32-character constant here (tests check it against pyte's).
+miss too much; the one thing taken from it, the DEC special graphics table, is
+a 32-character constant in ``charsets`` (tests check it against pyte's).
 
 Widths follow ``rich.cells.split_graphemes`` (what Textual lays out with): a
 grapheme cluster occupies one cell holding the whole cluster, followed by an
