@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from synk_tui.paste import encode_paste
 from synk_tui.sanitize import drop_controls
@@ -119,6 +120,18 @@ def encode_prompt(text: str, bracketed_paste: bool) -> str:
 def format_targets(numbers: Iterable[int]) -> str:
     """`1,2,5` for the bar's target label."""
     return ",".join(str(n) for n in numbers)
+
+
+def _open_private(path: Path, mode: int) -> TextIO:
+    """Open ``path`` for writing, created 0600, and made 0600 if an older synk
+    left it readable by others."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | mode, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    except OSError:
+        os.close(fd)
+        raise
+    return open(fd, "w", encoding="utf-8")
 
 
 class PromptHistory:

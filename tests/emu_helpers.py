@@ -1,4 +1,5 @@
-"""Helpers for the emulator tests: full-state snapshots and a private tmux."""
+"""Helpers for the emulator tests: full-state snapshots, a private tmux and
+the hostile inputs (shared with ``benchmarks/hostile_input.py``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -163,3 +165,67 @@ def _plain(row: str) -> str:
     """A ``capture-pane -e`` row without SGR, with SO...SI spans as line drawing."""
     row = _SGR.sub("", row)
     return _ACS.sub(lambda m: m.group(1).translate(_ACS_TABLE), row)
+
+
+@dataclass(frozen=True)
+class HostileInput:
+    """One kind of input that once cost far more than its size: ``head`` then
+    ``unit`` repeated, fed in writes of ``write`` bytes (0: one feed)."""
+
+    name: str
+    unit: bytes
+    head: bytes = b""
+    write: int = 0
+    size: int = 200_000
+    """Bytes the linearity test starts from (large enough to time, small
+    enough that the test is quick when the cost is linear)."""
+
+    def data(self, size: int) -> bytes:
+        count = max(0, size - len(self.head)) // len(self.unit) + 1
+        return (self.head + self.unit * count)[:size]
+
+    def feed(self, emu: TerminalEmulator, data: bytes) -> None:
+        if not self.write:
+            emu.feed(data)
+            return
+        for i in range(0, len(data), self.write):
+            emu.feed(data[i : i + self.write])
+
+
+HOSTILE_INPUTS = [
+    HostileInput("CHT \\e[99999999I", b"\x1b[99999999I"),
+    HostileInput("kitty pop \\e[<99999999u", b"\x1b[<99999999u"),
+    HostileInput("REP a\\e[99999999b", b"a\x1b[99999999b", size=8_000),
+    HostileInput("C0 inside a CSI \\e[1\\bm", b"\x1b[1\bm", size=100_000),
+    HostileInput("ZWJs a\\u200d, 4 KB writes", "a\u200d".encode(), write=4096, size=400_000),
+    HostileInput(
+        "huge parameter \\e[<5000 digits>H", b"\x1b[" + b"9" * 5000 + b"H", size=4_000_000
+    ),
+    HostileInput(
+        "unterminated OSC, 4 KB writes", b"x", head=b"\x1b]0;", write=4096, size=8_000_000
+    ),
+    HostileInput("unterminated CSI, 4 KB writes", b"1", head=b"\x1b[", write=4096, size=1_000_000),
+    HostileInput(
+        "combining marks a\\u0301\\u0301..., 4 KB writes",
+        "\u0301".encode(),
+        head=b"a",
+        write=4096,
+    ),
+]
+"""The inputs of the hostile-input benchmark and of the linearity tests."""
+
+PLAIN_TEXT = HostileInput("plain text (80-column lines)", b"x" * 78 + b"\r\n")
+PLAIN_UNBROKEN = HostileInput("plain text, no line feeds", b"x")
+
+
+def feed_seconds(kind: HostileInput, size: int, repeat: int = 3, cols: int = 80) -> float:
+    """The best of ``repeat`` timings of feeding ``size`` bytes of ``kind``
+    to a fresh 80x24 emulator with 10,000 lines of scrollback."""
+    data = kind.data(size)
+    best = float("inf")
+    for _ in range(repeat):
+        emu = TerminalEmulator(cols, 24, 10_000)
+        start = time.perf_counter()
+        kind.feed(emu, data)
+        best = min(best, time.perf_counter() - start)
+    return best

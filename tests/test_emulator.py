@@ -1,4 +1,4 @@
-"""Unit tests of TerminalEmulator: each NOTES section 2 gap and the public surface."""
+"""Unit tests of TerminalEmulator: each gap pyte left and the public surface."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import re
 import pytest
 from rich.cells import cell_len
 
-from synk_tui import emulator as emulator_module
 from synk_tui.emulator import (
     ATTR_BOLD,
     ATTR_DIM,
@@ -19,9 +18,6 @@ from synk_tui.emulator import (
     ATTR_STRIKE,
     ATTR_UNDERLINE,
     DEFAULT_STYLE,
-    MAX_CWD_CHARS,
-    MAX_STRING_CHARS,
-    MAX_TITLE_CHARS,
     TRUECOLOR,
     TerminalEmulator,
 )
@@ -349,7 +345,8 @@ def test_scrollback_keeps_every_colour_kind_and_attribute() -> None:
 
 
 def test_packed_rows_hold_runs_longer_than_a_word_can_count() -> None:
-    from synk_tui.emulator import _pack, _unpack
+    from synk_tui.emulator.rows import pack_runs as _pack
+    from synk_tui.emulator.rows import unpack_row as _unpack
 
     runs = [
         ("x" * 1_100_000, (1, TRUECOLOR | 5, 8)),
@@ -480,62 +477,6 @@ def test_osc_title_cwd_clipboard_bell() -> None:
     assert e.bell_count == 1
 
 
-def test_titles_and_osc_strings_are_capped() -> None:
-    e = emu()
-    clips: list[str] = []
-    e.on_clipboard = clips.append
-    long = "T" * 100_000
-    e.feed(f"\x1b]0;{long}\x07\x1b]7;file:///{long}\x07".encode())
-    assert e.title == e.icon_title == "T" * MAX_TITLE_CHARS
-    assert e.cwd is not None and len(e.cwd) == MAX_CWD_CHARS
-    e.feed(f"\x1b]2;{'U' * 10_000_000}\x07".encode())  # over the string cap: dropped
-    assert e.title == "T" * MAX_TITLE_CHARS and e._pending == ""
-    # a clipboard string over the cap is dropped whole, even when it comes in pieces
-    blob = base64.b64encode(b"x" * MAX_STRING_CHARS).decode()
-    e.feed(b"\x1b]52;c;")
-    for start in range(0, len(blob), 65536):
-        e.feed(blob[start : start + 65536].encode())
-        assert len(e._pending) <= MAX_STRING_CHARS + 65536 + 16
-    assert e._pending == "\x1b]"  # only the introducer is kept once it is over the cap
-    e.feed(b"\x07after")
-    assert clips == [] and e.lines()[0] == "after"
-    e.feed(b"\x1b]2;small\x07")  # the next string is read as usual
-    assert e.title == "small"
-
-
-class CountingSearch:
-    """Wraps a compiled pattern and counts the characters its searches start on."""
-
-    def __init__(self, pattern: re.Pattern[str]) -> None:
-        self.pattern = pattern
-        self.chars = 0
-
-    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
-        self.chars += len(text) - pos
-        return self.pattern.search(text, pos)
-
-
-@pytest.mark.parametrize("split_terminator", [False, True])
-def test_a_string_in_many_pieces_is_searched_once(
-    monkeypatch: pytest.MonkeyPatch, split_terminator: bool
-) -> None:
-    counter = CountingSearch(emulator_module._STRING_END)
-    monkeypatch.setattr(emulator_module, "_STRING_END", counter)
-    e = emu()
-    e.feed(b"\x1b]2;")
-    pieces, piece = 200, b"t" * 4096
-    for _ in range(pieces):
-        e.feed(piece)
-    assert e.title == ""  # not complete yet
-    if split_terminator:  # the ESC of ST ends one piece, its backslash starts the next
-        e.feed(b"\x1b")
-        e.feed(b"\\")
-    else:
-        e.feed(b"\x07")
-    assert e.title == "t" * MAX_TITLE_CHARS
-    assert counter.chars < 2 * pieces * len(piece)  # quadratic would be ~100 times this
-
-
 def test_insert_mode_and_autowrap_off() -> None:
     e = fed("abc\r\x1b[4hX\x1b[4l")
     assert e.lines()[0] == "Xabc"
@@ -580,3 +521,23 @@ def test_kitty_keyboard_flags_are_kept_per_screen() -> None:
     assert e.kitty_keyboard_flags == 1
     e.feed(b"\x1b[?1049h")
     assert e.kitty_keyboard_flags == 7
+
+
+def test_xtversion_reports_the_package_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    import synk_tui
+    from synk_tui.emulator import screen
+
+    assert replies("\x1b[>q") == [f"\x1bP>|synk({synk_tui.__version__})\x1b\\".encode()]
+    monkeypatch.setattr(screen, "__version__", "9.8.7")
+    assert replies("\x1b[>0q") == [b"\x1bP>|synk(9.8.7)\x1b\\"]
+
+
+def test_csi_dispatch_table_names_every_handler() -> None:
+    """Each CSI handler says which sequence it is, in its first docstring line."""
+    from synk_tui.emulator import screen
+
+    tables = (screen._CSI, screen._PRIVATE_CSI, screen._CONTROLS, screen._ESCAPES)
+    for table in tables:
+        for handler in table.values():  # type: ignore[attr-defined]
+            first = (handler.__doc__ or "").strip().split("\n", 1)[0]
+            assert re.match(r"[^:]*\b[A-Z][A-Z0-9]+\b[^:]*:", first), handler.__name__

@@ -235,6 +235,6 @@ def test_styled_flood_onto_a_row_painted_before() -> None:
         ref.feed(data[i : i + 1])
     e = TerminalEmulator(10, 3, 10)
     e.feed(data)
-    assert any(type(row).__name__ == "_LazyRow" for row in e._scrollback)
+    assert any(type(row).__name__ == "LazyRow" for row in e._scrollback)
     assert snapshot(e) == snapshot(ref)
     assert e.row_runs(-4) == [("r0", (1, -1, 0)), (" " * 8, (-1, 4, 0))]

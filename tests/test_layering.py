@@ -26,6 +26,14 @@ CORE = [
     "errors",
     "agents",
     "emulator",
+    "emulator.charsets",
+    "emulator.control",
+    "emulator.escape",
+    "emulator.rows",
+    "emulator.screen",
+    "emulator.styles",
+    "emulator.tokens",
+    "emulator.widths",
     "pty_process",
     "pool",
     "session_manager",
@@ -50,8 +58,12 @@ FORBIDDEN_SYNK = ("synk_tui.widgets", "synk_tui.app", "synk_tui.screens", "synk_
 
 
 def direct_imports(module: str) -> set[str]:
-    """Modules named by the import statements of synk_tui/<module>.py."""
-    tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
+    """Modules named by the import statements of synk_tui/<module>.py (or of
+    its ``__init__.py`` when it is a package)."""
+    path = PACKAGE / (module.replace(".", "/") + ".py")
+    if not path.exists():
+        path = PACKAGE / module.replace(".", "/") / "__init__.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

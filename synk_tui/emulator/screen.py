@@ -6,8 +6,8 @@ stored compactly: a plain row is one ``str``, a styled row its text plus
 packed (length, style id) runs, or, for a line that scrolled in during a
 flood, the line as it arrived until someone reads it. No pyte: its parser and
 ``Screen`` were 35x slower than tmux, needed ~174 bytes a scrollback cell and
-miss too much (NOTES section 2); the one thing taken from it, the DEC special
-graphics table, is a 32-character constant here (tests check it against pyte's).
+miss too much; the one thing taken from it, the DEC special graphics table, is
+a 32-character constant in ``charsets`` (tests check it against pyte's).
 
 Widths follow ``rich.cells.split_graphemes`` (what Textual lays out with): a
 grapheme cluster occupies one cell holding the whole cluster, followed by an
@@ -24,7 +24,7 @@ streams):
 * plain and styled lines: a run of ``one-cell characters and SGR + CRLF``
   lines that fit the width, arriving with the cursor at the bottom-left of a
   blank bottom row, goes straight into scrollback: plain ones as strings,
-  styled ones as the raw line (``_LazyRow``), decoded into runs only when
+  styled ones as the raw line (``LazyRow``), decoded into runs only when
   the row is read; the last ``rows - 1`` lines stay lines on screen too
   until something other than printing on the bottom row, a line feed or SGR
   needs their cells (``_settle``), and only the SGR state is carried through
@@ -35,210 +35,94 @@ from __future__ import annotations
 
 import base64
 import codecs
-import re
-from array import array
 from collections import deque
 from collections.abc import Callable, Sequence
-from itertools import groupby
 from urllib.parse import unquote, urlparse
 
 from rich.cells import cell_len, get_character_cell_size, split_graphemes
 
-StyleKey = tuple[int, int, int]
-"""(fg, bg, attrs): colour -1 default, 0..255 palette, 0x1000000|0xRRGGBB truecolor."""
-
-ATTR_BOLD = 1
-ATTR_DIM = 2
-ATTR_ITALIC = 4
-ATTR_UNDERLINE = 8
-ATTR_BLINK = 16
-ATTR_REVERSE = 32
-ATTR_HIDDEN = 64
-ATTR_STRIKE = 128
-ATTR_OVERLINE = 256
-
-TRUECOLOR = 0x1000000
-DEFAULT_STYLE: StyleKey = (-1, -1, 0)
-
-MAX_STRING_CHARS = 1024 * 1024
-"""Longest OSC/DCS/APC string kept (a 750 KB OSC 52 copy fits); a longer one is dropped."""
-
-MAX_TITLE_CHARS = 1024
-"""Characters of a window or icon title kept (OSC 0/1/2)."""
-
-MAX_CWD_CHARS = 4096
-"""Characters of a reported working directory kept (OSC 7; PATH_MAX)."""
-
-
-class _LazyRow:
-    """A scrollback row kept as the line of one-cell characters and SGR that
-    wrote it on a blank row, decoded only if it is ever read: most lines of a
-    flood are never looked at, and decoding costs ~50x keeping them."""
-
-    __slots__ = ("blank", "cols", "line", "style")
-
-    def __init__(self, line: str, style: StyleKey, blank: StyleKey, cols: int) -> None:
-        self.line = line
-        self.style = style  # the SGR state when the line started
-        self.blank = blank  # what the row was filled with before
-        self.cols = cols  # the width then
-
-
-ScrollbackRow = str | tuple[str, bytes] | _LazyRow
-"""A plain default-style row as one string, a styled row as (text, packed
-runs): each run one 64-bit word (length, attributes and palette colours), or
-two when a colour is truecolour, so ~8 bytes a run instead of ~130 for a
-tuple of tuples and no style table that only grows; or a ``_LazyRow``."""
-
-_STYLES: dict[StyleKey, StyleKey] = {DEFAULT_STYLE: DEFAULT_STYLE}
-
-
-def _intern(style: StyleKey) -> StyleKey:
-    """Share one tuple per distinct style, so rows compare by identity cheaply."""
-    got = _STYLES.get(style)
-    if got is None:
-        if len(_STYLES) > 30_000:  # a pathological stream of truecolours
-            _STYLES.clear()
-            _STYLES[DEFAULT_STYLE] = DEFAULT_STYLE
-        _STYLES[style] = style
-        got = style
-    return got
-
-
-# One token per match: text run, SGR, CRLF, CSI, ESC sequence, control char.
-# Strings (OSC, DCS, APC, PM, SOS) start with group 9 and are scanned by hand.
-_TOKEN = re.compile(
-    r"([^\x00-\x1f\x7f-\x9f]+)"  # 1 text
-    r"|\x1b\[([0-9;:]*)m"  # 2 plain SGR
-    r"|(\r\n)"  # 3 CRLF
-    r"|\x1b\[([\x30-\x3f]*)([\x20-\x2f]*)([\x40-\x7e])"  # 4 params 5 inter 6 final
-    r"|\x1b([\]P_^X])"  # 7 string introducer
-    r"|\x1b([\x20-\x2f]*)([\x30-\x5a\x5c-\x7e])"  # 8 inter 9 final (not CSI)
-    r"|([\x00-\x1a\x1c-\x1f\x7f-\x9f])"  # 10 control (not ESC)
+from synk_tui import __version__
+from synk_tui.emulator import control, escape
+from synk_tui.emulator.charsets import DEC_GRAPHICS, UK_TABLE
+from synk_tui.emulator.rows import (
+    LazyRow,
+    ScrollbackRow,
+    cell_runs,
+    compact_row,
+    crop_runs,
+    expand_row,
+    fit_row,
+    is_blank_row,
+    is_wide_start,
+    materialize,
+    row_text,
+    unpack_row,
 )
-_INCOMPLETE = re.compile(r"\x1b(?:\[[\x30-\x3f]*[\x20-\x2f]*|[\x20-\x2f]*)\Z")
-_BAD_CSI = re.compile(r"\x1b\[[\x30-\x3f]*[\x20-\x2f]*")
-_STRING_END = re.compile(r"[\x07\x18\x1a\x1b]")
-
-# What a bulk-skipped stretch may contain (see the module docstring).
-_NOT_SIMPLE = re.compile(r"[\x00-\x06\x0e-\x1a\x1c-\x1f\x7f-\x9f]|\x1b(?!\[[0-9;:]*[mKXGCD`@Pa])")
-_CONTROL_OR_ESC = re.compile(r"[\x00-\x06\x0e-\x1f\x7f-\x9f]")
-_SGR_ANY = re.compile(r"\x1b\[([0-9;:]*)m")
-_SGR_SPLIT = re.compile(r"\x1b\[([0-9;:]*)m")
-_STYLED_LINES: dict[int, re.Pattern[str]] = {}
-
-
-# One-cell characters per rich's table (everything it does not list as 0 or 2).
-def _one_cell_class() -> str:
-    from rich._unicode_data import load
-
-    ranges: list[tuple[int, int]] = []
-    lo = 0x20
-    for start, end, _width in sorted(load("auto").widths):
-        if start > lo:
-            ranges.append((lo, start - 1))
-        lo = max(lo, end + 1)
-    ranges.append((lo, 0x10FFFF))
-    out = []
-    for a, b in ranges:
-        for a2, b2 in ((a, min(b, 0x7E)), (max(a, 0xA0), b)):  # no DEL or C1
-            if a2 <= b2:
-                out.append(re.escape(chr(a2)) + "-" + re.escape(chr(b2)))
-    return "".join(out)
-
-
-_ONE_CELL_ALL = _one_cell_class()
-_NOT_ONE_CELL = re.compile("[^" + _ONE_CELL_ALL + "]")
-_ONE_CELL_CHAR = re.compile("[" + _ONE_CELL_ALL + "]")
-# Ink's eraseLines: erase the line, go up, erase, ...
-_ERASE_UP = re.compile(r"(?:\x1b\[1A\x1b\[2K)+")
-_LF_CHARS = "\n\x0b\x0c"
-
-_PLAIN_LINES: dict[int, re.Pattern[str]] = {}
-
-
-def _plain_lines_re(cols: int) -> re.Pattern[str]:
-    """Lines of printable ASCII that fit the width, each ending in CRLF."""
-    pat = _PLAIN_LINES.get(cols)
-    if pat is None:
-        pat = re.compile(r"(?:[\x20-\x7e]{0,%s}\r\n)+".replace("%s", str(cols)))
-        _PLAIN_LINES[cols] = pat
-    return pat
-
-
-def _styled_lines_re(cols: int) -> re.Pattern[str]:
-    """Lines of one-cell characters (as rich measures them) and SGR that fit
-    the width, each ending in CRLF (counting in the regex costs next to
-    nothing; stripping the SGR to measure would cost more than the match)."""
-    pat = _STYLED_LINES.get(cols)
-    if pat is None:
-        sgr = r"(?:\x1b\[[0-9;:]*+m)*+"
-        one = "(?:" + sgr + "[" + _ONE_CELL_ALL + "])"
-        pat = re.compile("(?:" + one + "{0," + str(cols) + "}+" + sgr + r"\r\n)+")
-        _STYLED_LINES[cols] = pat
-    return pat
-
-
-_NARROW = frozenset(
-    chr(c)
-    for lo, hi in ((0x20, 0x7E), (0xA0, 0xAC), (0xAE, 0x2FF), (0x370, 0x482), (0x2500, 0x25FC))
-    for c in range(lo, hi + 1)
+from synk_tui.emulator.styles import (
+    DEFAULT_STYLE,
+    SGR_OPS,
+    SGR_TRANSITIONS,
+    STYLES,
+    StyleKey,
+    bg_blank,
+    compile_sgr,
+    decode_line,
+    intern_style,
+    line_end_style,
+    osc_rgb,
+    sgr_transition,
+    xterm_palette,
 )
-_is_narrow = _NARROW.issuperset
-# DEC special graphics (ESC ( 0), 0x5f..0x7e, as xterm and tmux draw them.
-DEC_GRAPHICS = dict(
-    zip(
-        range(0x5F, 0x7F),
-        "\u00a0◆▒␉␌␍␊°±░␋┘┐┌└┼⎺⎻─⎼⎽├┤┴┬│≤≥π≠£·",
-        strict=True,
-    )
+from synk_tui.emulator.tokens import (
+    CONTROL_OR_ESC,
+    ERASE_UP,
+    INCOMPLETE,
+    INTER_BYTES,
+    MAX_SEQUENCE,
+    NOT_SIMPLE,
+    PARAM_BYTES,
+    SGR_SEQUENCE,
+    STRING_END,
+    TOKEN,
+    csi_int,
+    csi_params,
+    plain_lines_re,
+    run_end,
+    styled_lines_re,
 )
-_DEC_TABLE = DEC_GRAPHICS
-_UK_TABLE = {ord("#"): "\u00a3"}
-_ZWJ = "\u200d"
-_VS16 = "\ufe0f"
+from synk_tui.emulator.widths import (
+    LONG_TAIL,
+    MAX_CLUSTER,
+    NARROW,
+    NOT_ONE_CELL,
+    ONE_CELL_UNJOINED,
+    VS16,
+    ZWJ,
+    ZWJ_RUN,
+    cut_tail,
+)
 
-_MOUSE_MODES = (9, 1000, 1002, 1003)
-
-
-def xterm_palette(index: int) -> tuple[int, int, int]:
-    """The RGB of an xterm 256-colour palette entry (for OSC 4 replies)."""
-    base = (
-        (0, 0, 0), (205, 0, 0), (0, 205, 0), (205, 205, 0),
-        (0, 0, 238), (205, 0, 205), (0, 205, 205), (229, 229, 229),
-        (127, 127, 127), (255, 0, 0), (0, 255, 0), (255, 255, 0),
-        (92, 92, 255), (255, 0, 255), (0, 255, 255), (255, 255, 255),
-    )  # fmt: skip
-    if index < 16:
-        return base[index]
-    if index < 232:
-        index -= 16
-        steps = (0, 95, 135, 175, 215, 255)
-        return steps[index // 36], steps[(index // 6) % 6], steps[index % 6]
-    level = 8 + (index - 232) * 10
-    return level, level, level
+MAX_TITLE = 4096
+"""Characters of a window or icon title (OSC 0/1/2) kept; the rest is cut."""
+MAX_CLIPBOARD = 1 << 20
+"""Characters of an OSC 52 payload (base64); a longer one is dropped whole."""
+MAX_OSC = MAX_CLIPBOARD + 1024
+"""Characters of an OSC string collected; the rest is read past, not kept."""
+_NO_CELL = (-1, -1)
 
 
-def _osc_rgb(rgb: tuple[int, int, int]) -> str:
-    return "rgb:" + "/".join(f"{c:02x}{c:02x}" for c in rgb)
-
-
-def _int(text: str, default: int) -> int:
-    """One CSI parameter: sub-parameters dropped, junk or empty gives default."""
-    if not text:
-        return default
-    head = text.split(":", 1)[0]
-    if head.isdigit():
-        return int(head)
-    return default
-
-
-def _params(text: str, default: int, count: int = 0) -> list[int]:
-    """CSI parameters as ints (0 also means default, as xterm treats it)."""
-    out = [_int(p, default) for p in text.split(";")] if text else []
-    while len(out) < count:
-        out.append(default)
-    return out
+TAB_WIDTH = 8
+"""Columns between the tab stops a screen starts with."""
+KITTY_STACK_MAX = 64
+"""Entries of the kitty keyboard stack (pushes beyond are ignored)."""
+CURSOR_SHAPE_MAX = 6
+"""DECSCUSR shapes 0..6 (block, underline, bar; blinking or not)."""
+DA1_REPLY = "\x1b[?62;22c"
+"""Primary device attributes: a VT220 with ANSI colour."""
+DA2_REPLY = "\x1b[>41;0;0c"
+"""Secondary device attributes: xterm-like, version 0."""
+BULK_SLACK = 64
+"""Characters beyond the lines a bulk skip must leave, before it is tried."""
 
 
 class _Saved:
@@ -283,8 +167,10 @@ class TerminalEmulator:
         """Reported for OSC 11 queries (the UI may set its theme's colour)."""
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self._pending = ""
-        self._string_overflow = False  # the string being read is over MAX_STRING_CHARS
-        self._string_scanned = 0  # body chars of the pending string already searched
+        self._string_kind: str | None = None
+        """The introducer of the OSC/DCS/APC/PM/SOS string being read, if any."""
+        self._string_parts: list[str] = []
+        self._string_size = 0
         self._scrollback: deque[ScrollbackRow] = deque(maxlen=self._sb_max or 1)
         self._sync_frames = 0  # never reset: a viewer tells frames apart by it
         self._reset_state()
@@ -308,11 +194,11 @@ class TerminalEmulator:
         self._style = DEFAULT_STYLE
         self._top = 0
         self._bottom = rows - 1
-        self._tabs = set(range(8, cols, 8))
+        self._tabs = set(range(TAB_WIDTH, cols, TAB_WIDTH))
         self._autowrap = True
         self._insert = False
         self._origin = False
-        self._charsets = ["B", "B"]
+        self._charsets = [control.US_ASCII, control.US_ASCII]
         self._shift = 0
         self._charset_table: dict[int, str] | None = None
         self._saved: _Saved | None = None
@@ -342,7 +228,7 @@ class TerminalEmulator:
         self.bell_count = 0
         self._dirty: set[int] = set()
         self._all_dirty = True
-        self._raw: list[str | _LazyRow | None] | None = None
+        self._raw: list[str | LazyRow | None] | None = None
         """Per screen row, the line a flood wrote there when its cells are not
         built yet (see ``_settle``); None when every row is built."""
 
@@ -433,8 +319,7 @@ class TerminalEmulator:
             self._process(text)
         except Exception:  # pragma: no cover - a bug must not kill the session
             self._pending = ""
-            self._string_overflow = False
-            self._string_scanned = 0
+            self._string_kind = None
             self._all_dirty = True
         if (self._x, self._y) != before:
             self._dirty.add(before[1])
@@ -456,7 +341,7 @@ class TerminalEmulator:
         """The scrollback rows as text, oldest first."""
         if not self._sb_max:
             return []
-        return [_row_text(r) for r in self._scrollback]
+        return [row_text(r) for r in self._scrollback]
 
     def take_dirty(self) -> set[int]:
         """Visible rows changed since the last call (rows with the cursor before
@@ -477,14 +362,14 @@ class TerminalEmulator:
         if index >= 0:
             if self._raw is not None:
                 self._settle()
-            return _runs(self._chars[index], self._styles[index])
+            return cell_runs(self._chars[index], self._styles[index])
         if not self._sb_max or -index > len(self._scrollback):
             raise IndexError(index)
         row = self._scrollback[index]
-        if isinstance(row, _LazyRow):  # decode once, keep the compact form
-            row = self._scrollback[index] = _materialize(row)
-        runs = _unpack(row)
-        return _crop_runs(runs, self._cols)
+        if isinstance(row, LazyRow):  # decode once, keep the compact form
+            row = self._scrollback[index] = materialize(row)
+        runs = unpack_row(row)
+        return crop_runs(runs, self._cols)
 
     def resize(self, cols: int, rows: int) -> None:
         """Change the size: rows that no longer fit go to scrollback (the cursor
@@ -502,9 +387,9 @@ class TerminalEmulator:
         if cols != self._cols:
             for chars, styles in self._screens():
                 for i in range(len(chars)):
-                    chars[i], styles[i] = _fit_row(chars[i], styles[i], cols)
+                    chars[i], styles[i] = fit_row(chars[i], styles[i], cols)
             self._tabs = {t for t in self._tabs if t < cols} | set(
-                range(((self._cols + 7) // 8) * 8, cols, 8)
+                range(-(-self._cols // TAB_WIDTH) * TAB_WIDTH, cols, TAB_WIDTH)
             )
         self._cols = cols
         self._x = min(self._x, cols - 1)
@@ -518,19 +403,21 @@ class TerminalEmulator:
     # ---------------------------------------------------------------- resize
 
     def _screens(self) -> list[tuple[list[list[str]], list[list[StyleKey]]]]:
+        """The main and (when it exists) the other screen, active first."""
         out = [(self._chars, self._styles)]
         if self._other_chars is not None and self._other_styles is not None:
             out.append((self._other_chars, self._other_styles))
         return out
 
     def _resize_rows(self, rows: int) -> None:
+        """Change the height: rows go to or come back from scrollback."""
         old = self._rows
         cols = self._cols
         chars, styles = self._chars, self._styles
         if rows < old:
             need = old - rows
             # Blank rows below the cursor go first, then rows from the top.
-            while need and len(chars) - 1 > self._y and _blank(chars[-1], styles[-1]):
+            while need and len(chars) - 1 > self._y and is_blank_row(chars[-1], styles[-1]):
                 chars.pop()
                 styles.pop()
                 need -= 1
@@ -543,7 +430,7 @@ class TerminalEmulator:
             need = rows - old
             if not self._alt and self._sb_max:
                 while need and self._scrollback:
-                    c, s = _expand_row(self._scrollback.pop(), cols)
+                    c, s = expand_row(self._scrollback.pop(), cols)
                     chars.insert(0, c)
                     styles.insert(0, s)
                     self._y += 1
@@ -567,42 +454,40 @@ class TerminalEmulator:
         """Tokenize and apply ``text``; keep an incomplete sequence for later."""
         pos = 0
         n = len(text)
-        match = _TOKEN.match
+        if self._string_kind is not None:  # a string left open by the last feed
+            pos = self._string(text, 0)
+            if pos < 0:
+                return
+        match = TOKEN.match
         draw = self._draw
-        bulk_min = 2 * (self._sb_max + 2 * self._rows) + 64
+        bulk_min = 2 * (self._sb_max + 2 * self._rows) + BULK_SLACK
         next_try = 0  # the bulk skip looks at each simple stretch once
         while pos < n:
             if pos >= next_try and n - pos > bulk_min and self._bulk_ok():
                 pos, next_try = self._bulk_skip(text, pos)
             m = match(text, pos)
             if m is None:
-                rest = text[pos:]
-                if _INCOMPLETE.match(rest):
-                    self._pending = rest
+                if text.startswith("\x1b[", pos):
+                    pos = self._csi_by_hand(text, pos)
+                    if pos < 0:
+                        return
+                    continue
+                if INCOMPLETE.match(text, pos):
+                    # ESC and intermediates; a longer run than any sequence
+                    # has is ignored when it ends, so its start is all we keep.
+                    self._pending = text[pos : pos + MAX_SEQUENCE + 2]
                     return
-                bad = _BAD_CSI.match(text, pos)
                 self._last_char = None
-                if bad is None:
-                    pos += 1  # a lone ESC before something invalid
-                    continue
-                cut = bad.end()
-                if cut < n and text[cut] < "\x20" and text[cut] not in "\x18\x1a\x1b":
-                    # A C0 control inside a CSI is executed, and the CSI goes on.
-                    self._control(text[cut])
-                    text = text[pos:cut] + text[cut + 1 :]
-                    pos, n = 0, len(text)
-                    next_try = 0
-                    continue
-                pos = cut  # cancelled by CAN, SUB, ESC or a bad byte
+                pos += 1  # a lone ESC before something invalid
                 continue
             pos = m.end()
             kind = m.lastindex
             if kind == 1:
                 draw(m.group(1))
             elif kind == 2:
-                style = _SGR_TRANSITIONS.get((self._style, m.group(2)))
+                style = SGR_TRANSITIONS.get((self._style, m.group(2)))
                 if style is None:
-                    style = _transition(self._style, m.group(2))
+                    style = sgr_transition(self._style, m.group(2))
                 self._style = style
                 self._fg, self._bg, self._attrs = style
                 self._last_char = None
@@ -614,32 +499,28 @@ class TerminalEmulator:
                 if pos < n and self._x == 0:
                     pos = self._plain_lines(text, pos)
             elif kind == 6:
+                if pos - m.start() > MAX_SEQUENCE + 3:
+                    self._last_char = None
+                    continue  # too long to be anything: ignored
                 if self._raw is not None:
                     self._settle()
                 self._csi(m.group(4), m.group(5), m.group(6))
                 self._last_char = None
                 if m.group(6) == "K" and m.group(4) == "2" and text.startswith("\x1b[1A", pos):
-                    up = _ERASE_UP.match(text, pos)
+                    up = ERASE_UP.match(text, pos)
                     if up is not None:
                         for _ in range((up.end() - pos) // 8):
                             self._move_y(-1)
                             self._erase(self._y, 0, self._cols)
                         pos = up.end()
             elif kind == 7:
-                end = self._string(text, pos, m.group(7))
-                if end < 0:
-                    if self._string_overflow or len(text) - pos > MAX_STRING_CHARS:
-                        # Too long: keep only its introducer, drop its body up to the end.
-                        self._string_overflow = True
-                        self._string_scanned = 0
-                        self._pending = text[pos - 2 : pos]
-                    else:
-                        self._pending = text[pos - 2 :]
-                    return
-                self._string_overflow = False
-                self._string_scanned = 0
-                pos = end
+                self._string_kind = m.group(7)
+                self._string_parts = []
+                self._string_size = 0
                 self._last_char = None
+                pos = self._string(text, pos)
+                if pos < 0:
+                    return
             elif kind == 9:
                 if self._raw is not None:
                     self._settle()
@@ -649,6 +530,53 @@ class TerminalEmulator:
                 self._control(m.group(10))
                 if pos < n and self._x == 0 and text[pos - 1] == "\n":
                     pos = self._plain_lines(text, pos)
+
+    def _csi_by_hand(self, text: str, pos: int) -> int:
+        """A CSI the token regex could not take whole, read byte class by class.
+
+        A C0 control inside it is executed and the CSI goes on (as in xterm
+        and tmux); CAN, SUB, ESC or a byte out of place cancel it. Returns the
+        position to go on from, or -1 when the text ended first (what is left
+        of the CSI, controls taken out and at most ``MAX_SEQUENCE + 1``
+        characters of each part, waits for the next feed). Each byte is looked
+        at once, so a stream of such sequences costs time linear in its size.
+        """
+        n = len(text)
+        i = pos + 2
+        params: list[str] = []
+        inters: list[str] = []
+        p_size = i_size = 0
+        while True:
+            if not i_size:
+                j = run_end(PARAM_BYTES, text, i)
+                if j > i:
+                    if p_size <= MAX_SEQUENCE:
+                        params.append(text[i : min(j, i + MAX_SEQUENCE + 1 - p_size)])
+                    p_size += j - i
+                    i = j
+            j = run_end(INTER_BYTES, text, i)
+            if j > i:
+                if i_size <= MAX_SEQUENCE:
+                    inters.append(text[i : min(j, i + MAX_SEQUENCE + 1 - i_size)])
+                i_size += j - i
+                i = j
+            if i >= n:
+                self._pending = "\x1b[" + "".join(params) + "".join(inters)
+                return -1
+            ch = text[i]
+            if "\x40" <= ch <= "\x7e":
+                if p_size + i_size <= MAX_SEQUENCE:
+                    if self._raw is not None:
+                        self._settle()
+                    self._csi("".join(params), "".join(inters), ch)
+                self._last_char = None
+                return i + 1
+            if ch < "\x20" and ch not in "\x18\x1a\x1b":
+                self._control(ch)
+                i += 1
+                continue
+            self._last_char = None
+            return i  # cancelled by CAN, SUB, ESC or a byte out of place
 
     # ------------------------------------------------------------ shortcuts
 
@@ -672,9 +600,9 @@ class TerminalEmulator:
             return pos, len(text) + 1
         # A plain character-class scan first (fast); the exact test from the
         # first ESC on.
-        bad = _CONTROL_OR_ESC.search(text, pos)
+        bad = CONTROL_OR_ESC.search(text, pos)
         if bad is not None and text[bad.start()] == "\x1b":
-            bad = _NOT_SIMPLE.search(text, bad.start())
+            bad = NOT_SIMPLE.search(text, bad.start())
         end = bad.start() if bad else len(text)
         if end - pos < 2 * keep:
             return pos, end + 1
@@ -699,7 +627,7 @@ class TerminalEmulator:
             i = text.rfind("\x1b[", pos, look)
             if i < 0:
                 break
-            m = _SGR_ANY.match(text, i)
+            m = SGR_SEQUENCE.match(text, i)
             look = i
             if m is None or m.end() > cut:
                 continue
@@ -741,7 +669,7 @@ class TerminalEmulator:
         old = rows - 1  # rows above the blank bottom row
         sb = self._sb_max
         if self._style is DEFAULT_STYLE and blank is DEFAULT_STYLE:
-            m = _plain_lines_re(cols).match(text, pos)
+            m = plain_lines_re(cols).match(text, pos)
             if m is not None:
                 lines = text[pos : m.end()].split("\r\n")
                 lines.pop()  # the empty string after the last CRLF
@@ -751,7 +679,7 @@ class TerminalEmulator:
                 rest = lines[max(0, k - old - sb) : max(0, k - old)] if sb else []
                 self._shift_in(lines[-old:] if old else [], k, rest)
                 return m.end()
-        m = _styled_lines_re(cols).match(text, pos)
+        m = styled_lines_re(cols).match(text, pos)
         if m is None:
             return pos
         lines = text[pos : m.end()].split("\r\n")
@@ -762,28 +690,28 @@ class TerminalEmulator:
         # state matters. The others are kept as they arrived, in scrollback or
         # on screen (cells built when someone looks, see ``_settle``).
         lazy_from = max(0, k - old - sb)
-        end_style = _line_end_style
+        end_style = line_end_style
         for i in range(lazy_from):
             style = end_style(lines[i], style)
-        kept: list[str | _LazyRow] = []
+        kept: list[str | LazyRow] = []
         for i in range(lazy_from, k):
             line = lines[i]
-            b = blank if i == 0 else _bg_blank(style)
+            b = blank if i == 0 else bg_blank(style)
             if style is DEFAULT_STYLE and b is DEFAULT_STYLE and "\x1b" not in line:
                 kept.append(line.rstrip(" "))
                 continue
-            kept.append(_LazyRow(line, style, b, cols))
+            kept.append(LazyRow(line, style, b, cols))
             style = end_style(line, style)
         self._fg, self._bg, self._attrs = style
         self._style = style
         screen_from = max(0, len(kept) - old)
         self._shift_in(kept[screen_from:], k, kept[:screen_from])
         self._chars[-1] = [" "] * cols
-        self._styles[-1] = [_bg_blank(style)] * cols
+        self._styles[-1] = [bg_blank(style)] * cols
         return m.end()
 
     def _shift_in(
-        self, last: Sequence[str | _LazyRow], k: int, kept: Sequence[ScrollbackRow]
+        self, last: Sequence[str | LazyRow], k: int, kept: Sequence[ScrollbackRow]
     ) -> None:
         """Scroll k finished lines through the bottom row.
 
@@ -806,7 +734,7 @@ class TerminalEmulator:
             push = self._scrollback.append
             for i in range(min(k, old)):
                 entry = raw[i]
-                push(_compact(chars[i], styles[i]) if entry is None else entry)
+                push(compact_row(chars[i], styles[i]) if entry is None else entry)
             if kept:
                 self._scrollback.extend(kept[-self._sb_max :])
         n = len(last)
@@ -842,7 +770,7 @@ class TerminalEmulator:
                 self._chars[y] = list(entry.ljust(cols))
                 self._styles[y] = [DEFAULT_STYLE] * cols
                 continue
-            segs, width, _ = _decode_line(entry.line, entry.style)
+            segs, width, _ = decode_line(entry.line, entry.style)
             c: list[str] = []
             s: list[StyleKey] = []
             for seg, style in segs:
@@ -860,13 +788,15 @@ class TerminalEmulator:
         table = self._charset_table
         if table is not None:
             text = text.translate(table)
+        if self._last_char is None:  # not right after text: no cell was just written
+            self._last_pos = _NO_CELL
         self._last_char = text[-1]
         if self._zwj_cells:
             pos = self._prev_cell()
-            if pos is not None and self._chars[pos[0]][pos[1]].endswith(_ZWJ):
+            if pos is not None and self._chars[pos[0]][pos[1]].endswith(ZWJ):
                 self._draw_clusters(text)
                 return
-        search = _NOT_ONE_CELL.search
+        search = NOT_ONE_CELL.search
         i = 0
         n = len(text)
         while i < n:
@@ -879,9 +809,7 @@ class TerminalEmulator:
             k = j - 1 if j > i and get_character_cell_size(text[j]) == 0 else j
             if k > i:
                 self._draw_narrow(text[i:k])
-            nxt = _ONE_CELL_CHAR.search(text, j + 1)
-            while nxt is not None and text[nxt.start() - 1] == _ZWJ:
-                nxt = _ONE_CELL_CHAR.search(text, nxt.start() + 1)
+            nxt = ONE_CELL_UNJOINED.search(text, j + 1)
             p = n if nxt is None else nxt.start()
             self._draw_clusters(text[k:p])
             i = p
@@ -926,17 +854,28 @@ class TerminalEmulator:
                 self._x = end
 
     def _draw_clusters(self, text: str) -> None:
-        """Draw grapheme clusters one by one (wide and zero-width characters)."""
+        """Draw grapheme clusters one by one (wide and zero-width characters).
+
+        A cell holds at most ``MAX_CLUSTER`` code points: longer runs of
+        combining characters and joins are cut here, before anything walks
+        them, so a flood of them costs time linear in its size.
+        """
+        if len(text) >= MAX_CLUSTER:
+            text = LONG_TAIL.sub(cut_tail, text)
+        if ZWJ + ZWJ in text:  # a second ZWJ joins nothing (and rich would mismeasure it)
+            text = ZWJ_RUN.sub(ZWJ, text)
         # A run may start inside the previous cell's cluster (a split write).
         i = 0
         n = len(text)
         while i < n:
             ch = text[i]
-            pos = self._prev_cell()
-            if pos is not None and self._chars[pos[0]][pos[1]].endswith(_ZWJ):
-                self._chars[pos[0]][pos[1]] += ch
-                self._dirty.add(pos[0])
-            elif ch not in _NARROW and get_character_cell_size(ch) == 0:
+            y, x = self._prev_cell() or _NO_CELL
+            cell = "" if y < 0 else self._chars[y][x]
+            if cell.endswith(ZWJ) and len(cell) < MAX_CLUSTER:
+                if ch != ZWJ:
+                    self._chars[y][x] = cell + ch
+                    self._dirty.add(y)
+            elif ch not in NARROW and get_character_cell_size(ch) == 0:
                 self._attach(ch)
             else:
                 break
@@ -953,7 +892,7 @@ class TerminalEmulator:
                     self._attach(ch)
             else:
                 self._put(cluster, width)
-            if cluster[-1] == _ZWJ:
+            if cluster[-1] == ZWJ:
                 self._zwj_cells = True
 
     def _remember_last_column(self, x: int, y: int) -> None:
@@ -973,7 +912,7 @@ class TerminalEmulator:
         written when text came just before, else the one before the cursor."""
         if self._last_char is not None:
             y, x = self._last_pos
-            if y < self._rows and x < self._cols and self._chars[y][x] != "":
+            if 0 <= y < self._rows and x < self._cols and self._chars[y][x] != "":
                 return (y, x)
         x = self._x if self._wrap_pending else self._x - 1
         if x < 0:
@@ -993,8 +932,10 @@ class TerminalEmulator:
         y, x = pos
         row = self._chars[y]
         cell = row[x]
+        if len(cell) >= MAX_CLUSTER or (ch == ZWJ and cell.endswith(ZWJ)):
+            return  # a full cell takes no more; a second ZWJ joins nothing
         wide = x + 1 < self._cols and row[x + 1] == ""
-        if ch == _VS16 and not wide and cell_len(cell + ch) == 2:
+        if ch == VS16 and not wide and cell_len(cell + ch) == 2:
             # VS16 arriving in a later run widens a narrow emoji: make room.
             if x + 1 >= self._cols:
                 self._widen_last_column(y, x, cell + ch)
@@ -1017,7 +958,7 @@ class TerminalEmulator:
                     self._x = x + 2
         else:
             row[x] = cell + ch
-            if ch == _ZWJ:
+            if ch == ZWJ:
                 self._zwj_cells = True
         self._dirty.add(y)
 
@@ -1045,6 +986,9 @@ class TerminalEmulator:
 
     def _put(self, cluster: str, width: int) -> None:
         """Put one cluster of width 1 or 2 at the cursor."""
+        if len(cluster) > MAX_CLUSTER:
+            cluster = cluster[:MAX_CLUSTER]
+            width = min(max(cell_len(cluster.rstrip(ZWJ)), 1), width)
         cols = self._cols
         if self._wrap_pending:
             self._wrap()
@@ -1082,6 +1026,7 @@ class TerminalEmulator:
             self._x = end
 
     def _wrap(self) -> None:
+        """The pending wrap: to column 0 of the next row."""
         self._wrap_pending = False
         self._x = 0
         self._linefeed()
@@ -1096,6 +1041,7 @@ class TerminalEmulator:
             self._y += 1
 
     def _reverse_index(self) -> None:
+        """Up one row, scrolling the region down at its top margin."""
         if self._y == self._top:
             self._scroll_down(1)
         elif self._y > 0:
@@ -1104,13 +1050,15 @@ class TerminalEmulator:
     def _blank_style(self) -> StyleKey:
         """Erased cells get the current background colour (BCE), nothing else."""
         bg = self._bg
-        return DEFAULT_STYLE if bg == -1 else _intern((-1, bg, 0))
+        return DEFAULT_STYLE if bg == -1 else intern_style((-1, bg, 0))
 
     def _push_scrollback(self, c: list[str], s: list[StyleKey]) -> None:
+        """Keep a row that scrolled off the top, compactly."""
         if self._sb_max:
-            self._scrollback.append(_compact(c, s))
+            self._scrollback.append(compact_row(c, s))
 
     def _scroll_up(self, n: int, top: int | None = None, history: bool = True) -> None:
+        """Scroll the region (from ``top``) up n rows; the top rows go to history."""
         top = self._top if top is None else top
         bottom = self._bottom
         n = min(n, bottom - top + 1)
@@ -1127,7 +1075,7 @@ class TerminalEmulator:
             s = styles.pop(top)
             entry = None if raw is None else raw.pop(0)
             if keep:
-                self._scrollback.append(_compact(c, s) if entry is None else entry)
+                self._scrollback.append(compact_row(c, s) if entry is None else entry)
             chars.insert(bottom, [" "] * cols)
             styles.insert(bottom, [blank] * cols)
             if raw is not None:
@@ -1135,6 +1083,7 @@ class TerminalEmulator:
         self._mark_rows(top, bottom)
 
     def _scroll_down(self, n: int, top: int | None = None) -> None:
+        """Scroll the region (from ``top``) down n rows, blank rows at the top."""
         top = self._top if top is None else top
         bottom = self._bottom
         n = min(n, bottom - top + 1)
@@ -1150,6 +1099,7 @@ class TerminalEmulator:
         self._mark_rows(top, bottom)
 
     def _mark_rows(self, top: int, bottom: int) -> None:
+        """Mark rows top..bottom changed (all of them when the whole screen is)."""
         if top == 0 and bottom >= self._rows - 1:
             self._all_dirty = True
         else:
@@ -1208,11 +1158,12 @@ class TerminalEmulator:
         s[x:x] = [blank] * n
         del c[cols:]
         del s[cols:]
-        if c[cols - 1] != "" and cols >= 2 and _is_wide_start(c, cols - 1):
+        if c[cols - 1] != "" and cols >= 2 and is_wide_start(c, cols - 1):
             c[cols - 1] = " "
         self._dirty.add(y)
 
     def _delete_chars(self, n: int) -> None:
+        """DCH: remove n cells at the cursor, blanks come in at the right."""
         x, y = self._x, self._y
         cols = self._cols
         n = min(n, cols - x)
@@ -1229,6 +1180,7 @@ class TerminalEmulator:
         self._dirty.add(y)
 
     def _insert_lines(self, n: int) -> None:
+        """IL: n blank lines at the cursor row, inside the region only."""
         if not self._top <= self._y <= self._bottom:
             return
         self._scroll_down(n, self._y)
@@ -1236,6 +1188,7 @@ class TerminalEmulator:
         self._wrap_pending = False
 
     def _delete_lines(self, n: int) -> None:
+        """DL: remove n lines at the cursor row, inside the region only."""
         if not self._top <= self._y <= self._bottom:
             return
         # Deleting lines never feeds scrollback, even at the top of the screen.
@@ -1244,6 +1197,7 @@ class TerminalEmulator:
         self._wrap_pending = False
 
     def _erase_display(self, mode: int) -> None:
+        """ED: below (0), above (1), all (2) or the scrollback (3)."""
         rows, cols = self._rows, self._cols
         if mode == 0:
             self._erase(self._y, self._xe(), cols)
@@ -1265,6 +1219,7 @@ class TerminalEmulator:
         return self._x + 1 if self._wrap_pending else self._x
 
     def _erase_line(self, mode: int) -> None:
+        """EL: right of (0), left of (1) or all (2) of the cursor row."""
         if mode == 0:
             self._erase(self._y, self._xe(), self._cols)
         elif mode == 1:
@@ -1275,6 +1230,7 @@ class TerminalEmulator:
     # --------------------------------------------------------------- screens
 
     def _save_cursor(self) -> None:
+        """DECSC (also SCOSC, mode 1048): cursor, style, charsets, per screen."""
         saved = _Saved(
             self._x,
             self._y,
@@ -1290,6 +1246,7 @@ class TerminalEmulator:
             self._saved = saved
 
     def _restore_cursor(self) -> None:
+        """DECRC (also SCORC, mode 1048): what DECSC saved, or home and defaults."""
         saved = self._saved_alt if self._alt else self._saved
         if saved is None:
             self._goto(0, 0)
@@ -1307,6 +1264,7 @@ class TerminalEmulator:
         self._set_style(fg, bg, attrs)
 
     def _set_alt(self, on: bool, clear: bool) -> None:
+        """Switch to or from the alternate screen (optionally clearing it)."""
         if on == self._alt:
             if on and clear:
                 self._clear_screen_cells()
@@ -1324,6 +1282,7 @@ class TerminalEmulator:
         self._all_dirty = True
 
     def _clear_screen_cells(self) -> None:
+        """Blank every cell of the active screen with the current background."""
         cols = self._cols
         blank = self._blank_style()
         self._chars[:] = [[" "] * cols for _ in range(self._rows)]
@@ -1331,248 +1290,384 @@ class TerminalEmulator:
         self._all_dirty = True
 
     def _update_charset(self) -> None:
+        """The translation table of the character set now shifted in."""
         cs = self._charsets[self._shift]
-        self._charset_table = _DEC_TABLE if cs == "0" else _UK_TABLE if cs == "A" else None
+        self._charset_table = (
+            DEC_GRAPHICS
+            if cs == control.DEC_SPECIAL_GRAPHICS
+            else UK_TABLE
+            if cs == control.UK
+            else None
+        )
 
     # -------------------------------------------------------------- controls
 
     def _control(self, ch: str) -> None:
+        """Execute a C0 control (the ones without a handler are ignored)."""
         self._last_char = None
-        o = ord(ch)
-        if o == 10 or o == 11 or o == 12:
+        handler = _CONTROLS.get(ch)
+        if handler is not None:
+            handler(self)
+
+    def _line_feed(self) -> None:
+        """LF, VT, FF: down one row, scrolling at the bottom margin."""
+        self._wrap_pending = False
+        self._linefeed()
+
+    def _carriage_return(self) -> None:
+        """CR: to column 0."""
+        self._x = 0
+        self._wrap_pending = False
+
+    def _backspace(self) -> None:
+        """BS: one column left (or only cancel a pending wrap)."""
+        if self._wrap_pending:
             self._wrap_pending = False
-            self._linefeed()
-        elif o == 13:
-            self._x = 0
-            self._wrap_pending = False
-        elif o == 8:
-            if self._wrap_pending:
-                self._wrap_pending = False
-            elif self._x > 0:
-                self._x -= 1
-        elif o == 9:
-            if not self._wrap_pending:
-                self._tab_forward(1)
-        elif o == 7:
-            self.bell_count += 1
-        elif o == 14:
-            self._shift = 1
-            self._update_charset()
-        elif o == 15:
-            self._shift = 0
-            self._update_charset()
+        elif self._x > 0:
+            self._x -= 1
+
+    def _tab(self) -> None:
+        """HT: to the next tab stop."""
+        if not self._wrap_pending:
+            self._tab_forward(1)
+
+    def _bell(self) -> None:
+        """BEL: counted (the widget shows it)."""
+        self.bell_count += 1
+
+    def _select_g1(self) -> None:
+        """SO: print with the G1 character set."""
+        self._shift = 1
+        self._update_charset()
+
+    def _select_g0(self) -> None:
+        """SI: print with the G0 character set."""
+        self._shift = 0
+        self._update_charset()
 
     def _tab_forward(self, n: int) -> None:
-        x = self._x
-        for _ in range(n):
-            later = [t for t in self._tabs if t > x]
-            x = min(later) if later else self._cols - 1
+        """CHT: to the n-th next tab stop (the last column when there are fewer)."""
+        later = sorted(t for t in self._tabs if t > self._x)
+        x = later[n - 1] if n <= len(later) else self._cols - 1
         self._x = min(x, self._cols - 1)
         self._wrap_pending = False
 
     def _tab_back(self, n: int) -> None:
-        x = self._x
-        for _ in range(n):
-            earlier = [t for t in self._tabs if t < x]
-            x = max(earlier) if earlier else 0
-        self._x = x
+        """CBT: to the n-th tab stop back (column 0 when there are fewer)."""
+        earlier = sorted((t for t in self._tabs if t < self._x), reverse=True)
+        self._x = earlier[n - 1] if n <= len(earlier) else 0
         self._wrap_pending = False
 
+    # ------------------------------------------------------------------- ESC
+
     def _esc(self, inter: str, final: str) -> None:
+        """An ESC sequence (not CSI, not a string introducer)."""
         if inter == "":
-            if final == "7":
-                self._save_cursor()
-            elif final == "8":
-                self._restore_cursor()
-            elif final == "D":
-                self._wrap_pending = False
-                self._linefeed()
-            elif final == "E":
-                self._x = 0
-                self._wrap_pending = False
-                self._linefeed()
-            elif final == "M":
-                self._wrap_pending = False
-                self._reverse_index()
-            elif final == "H":
-                self._tabs.add(self._x)
-            elif final == "c":
-                sb = self._scrollback
-                self._reset_state()
-                self._scrollback = sb
-            elif final == "=":
-                self._app_keypad = True
-            elif final == ">":
-                self._app_keypad = False
-        elif inter in ("(", ")") and len(inter) == 1:
-            self._charsets[0 if inter == "(" else 1] = final
+            handler = _ESCAPES.get(final)
+            if handler is not None:
+                handler(self)
+        elif inter == control.G0_DESIGNATE or inter == control.G1_DESIGNATE:
+            self._charsets[0 if inter == control.G0_DESIGNATE else 1] = final
             self._update_charset()
-        elif inter == "#" and final == "8":
-            cols = self._cols
-            self._chars[:] = [["E"] * cols for _ in range(self._rows)]
-            self._styles[:] = [[DEFAULT_STYLE] * cols for _ in range(self._rows)]
-            self._goto(0, 0)
-            self._all_dirty = True
+        elif inter == control.DEC_LINE and final == control.DECALN:
+            self._screen_alignment()
+
+    def _index(self) -> None:
+        """IND: down one row, scrolling at the bottom margin."""
+        self._wrap_pending = False
+        self._linefeed()
+
+    def _next_line(self) -> None:
+        """NEL: to column 0 of the next row, scrolling at the bottom margin."""
+        self._x = 0
+        self._wrap_pending = False
+        self._linefeed()
+
+    def _reverse_index_esc(self) -> None:
+        """RI: up one row, scrolling down at the top margin."""
+        self._wrap_pending = False
+        self._reverse_index()
+
+    def _set_tab_stop(self) -> None:
+        """HTS: a tab stop at the cursor column."""
+        self._tabs.add(self._x)
+
+    def _full_reset(self) -> None:
+        """RIS: power-on state; the scrollback is kept, as xterm keeps it."""
+        sb = self._scrollback
+        self._reset_state()
+        self._scrollback = sb
+
+    def _keypad_application(self) -> None:
+        """DECKPAM: the keypad sends application sequences."""
+        self._app_keypad = True
+
+    def _keypad_numeric(self) -> None:
+        """DECKPNM: the keypad sends digits."""
+        self._app_keypad = False
+
+    def _screen_alignment(self) -> None:
+        """DECALN: fill the screen with E, cursor home."""
+        cols = self._cols
+        self._chars[:] = [["E"] * cols for _ in range(self._rows)]
+        self._styles[:] = [[DEFAULT_STYLE] * cols for _ in range(self._rows)]
+        self._goto(0, 0)
+        self._all_dirty = True
 
     # ------------------------------------------------------------------- CSI
 
     def _csi(self, params: str, inter: str, final: str) -> None:
+        """Dispatch a CSI through the table of its final byte (private ones,
+        with a ``? > < =`` lead or an intermediate, through their own)."""
         lead = params[:1]
-        if lead in ("?", ">", "<", "=") or inter:
-            if lead in ("?", ">", "<", "="):
-                params = params[1:]
-            else:
-                lead = ""
-            self._csi_private(lead, params, inter, final)
+        if lead in escape.PRIVATE_LEADS:
+            params = params[1:]
+        elif inter:
+            lead = ""
+        else:
+            if params and not params[0].isdigit() and params[0] not in ";:":
+                return
+            handler = _CSI.get(final)
+            if handler is not None:
+                handler(self, params)
             return
-        if params and not params[0].isdigit() and params[0] not in ";:":
-            return
-        if final == "H" or final == "f":
-            p = _params(params, 1, 2)
-            self._goto(max(p[1], 1) - 1, max(p[0], 1) - 1)
-        elif final == "A":
-            self._move_y(-max(_int(params, 1), 1))
-        elif final == "B" or final == "e":
-            self._move_y(max(_int(params, 1), 1))
-        elif final == "C" or final == "a":
-            self._x = min(self._x + max(_int(params, 1), 1), self._cols - 1)
-            self._wrap_pending = False
-        elif final == "D":
-            self._x = max(self._xe() - max(_int(params, 1), 1), 0)
-            self._wrap_pending = False
-        elif final == "E":
-            self._move_y(max(_int(params, 1), 1))
-            self._x = 0
-        elif final == "F":
-            self._move_y(-max(_int(params, 1), 1))
-            self._x = 0
-        elif final == "G" or final == "`":
-            self._x = min(max(_int(params, 1), 1), self._cols) - 1
-            self._wrap_pending = False
-        elif final == "d":
-            y = max(_int(params, 1), 1) - 1
-            self._goto(self._x, y)
-        elif final == "J":
-            self._erase_display(_int(params, 0))
-        elif final == "K":
-            self._erase_line(_int(params, 0))
-        elif final == "m":
-            self._sgr(params)
-        elif final == "L":
-            self._insert_lines(max(_int(params, 1), 1))
-        elif final == "M":
-            self._delete_lines(max(_int(params, 1), 1))
-        elif final == "@":
-            if not self._wrap_pending:
-                self._insert_blanks(max(_int(params, 1), 1))
-        elif final == "P":
-            if not self._wrap_pending:
-                self._delete_chars(max(_int(params, 1), 1))
-        elif final == "X":
-            n = max(_int(params, 1), 1)
-            self._erase(self._y, self._xe(), self._xe() + n)
-        elif final == "S":
-            if ";" not in params:
-                self._scroll_up(max(_int(params, 1), 1))
-        elif final == "T":
-            if ";" not in params:
-                self._scroll_down(max(_int(params, 1), 1))
-        elif final == "b":
-            ch = self._last_char
-            if ch is not None:
-                n = min(max(_int(params, 1), 1), 65535)
-                self._draw(ch * n)
-        elif final == "r":
-            p = _params(params, 0, 2)
-            top = max(p[0], 1) - 1
-            bottom = (p[1] or self._rows) - 1
-            bottom = min(bottom, self._rows - 1)
-            if top < bottom:
-                self._top, self._bottom = top, bottom
-                self._goto(0, 0)
-        elif final == "s":
-            self._save_cursor()
-        elif final == "u":
-            self._restore_cursor()
-        elif final == "I":
-            self._tab_forward(max(_int(params, 1), 1))
-        elif final == "Z":
-            self._tab_back(max(_int(params, 1), 1))
-        elif final == "g":
-            mode = _int(params, 0)
-            if mode == 0:
-                self._tabs.discard(self._x)
-            elif mode == 3:
-                self._tabs.clear()
-        elif final == "h" or final == "l":
-            on = final == "h"
-            for mode in _params(params, -1):
-                if mode == 4:
-                    self._insert = on
-        elif final == "c":
-            if _int(params, 0) == 0:
-                self._reply("\x1b[?62;22c")
-        elif final == "n":
-            mode = _int(params, 0)
-            if mode == 5:
-                self._reply("\x1b[0n")
-            elif mode == 6:
-                y = self._y - (self._top if self._origin else 0)
-                self._reply(f"\x1b[{y + 1};{self._x + 1}R")
-        elif final == "t":
-            p = _params(params, 0)
-            if p and p[0] == 18:
-                self._reply(f"\x1b[8;{self._rows};{self._cols}t")
+        private = _PRIVATE_CSI.get((lead, inter, final))
+        if private is not None:
+            private(self, params)
 
-    def _csi_private(self, lead: str, params: str, inter: str, final: str) -> None:
-        if lead == "?" and not inter:
-            if final == "h" or final == "l":
-                for p in _params(params, -1):
-                    self._set_private_mode(p, final == "h")
-            elif final == "J":
-                self._erase_display(_int(params, 0))
-            elif final == "K":
-                self._erase_line(_int(params, 0))
-            elif final == "n":
-                if _int(params, 0) == 6:
-                    y = self._y - (self._top if self._origin else 0)
-                    self._reply(f"\x1b[?{y + 1};{self._x + 1}R")
-            elif final == "u":
-                self._reply(f"\x1b[?{self._kitty[-1]}u")
-        elif lead == "?" and inter == "$" and final == "p":
-            mode = _int(params, 0)
-            state = self._private_mode_state(mode)
-            self._reply(f"\x1b[?{mode};{state}$y")
-        elif lead == "" and inter == "$" and final == "p":
-            mode = _int(params, 0)
-            state = {4: 1 if self._insert else 2, 20: 2}.get(mode, 0)
-            self._reply(f"\x1b[{mode};{state}$y")
-        elif lead == ">" and not inter:
-            if final == "c":
-                if _int(params, 0) == 0:
-                    self._reply("\x1b[>41;0;0c")
-            elif final == "q":
-                if _int(params, 0) == 0:
-                    self._reply("\x1bP>|synk(0.1.0)\x1b\\")
-            elif final == "u" and len(self._kitty) < 64:
-                self._kitty.append(_int(params, 0))
-        elif lead == "<" and not inter and final == "u":
-            for _ in range(max(_int(params, 1), 1)):
-                if len(self._kitty) > 1:
-                    self._kitty.pop()
-                else:
-                    self._kitty[0] = 0
-        elif lead == "=" and not inter and final == "u":
-            kp = _params(params, 0, 2)
-            flags, how = kp[0], kp[1] or 1
-            cur = self._kitty[-1]
-            self._kitty[-1] = flags if how == 1 else cur | flags if how == 2 else cur & ~flags
-        elif lead == "" and inter == " " and final == "q":
-            shape = _int(params, 0)
-            if 0 <= shape <= 6:
-                self._cursor_shape = shape
-        elif lead == "" and inter == "!" and final == "p":
-            self._soft_reset()
+    def _cup(self, params: str) -> None:
+        """CUP / HVP: to row;column (1-based, origin mode aware)."""
+        p = csi_params(params, 1, 2)
+        self._goto(max(p[1], 1) - 1, max(p[0], 1) - 1)
+
+    def _cuu(self, params: str) -> None:
+        """CUU: up n rows, stopping at the top margin."""
+        self._move_y(-max(csi_int(params, 1), 1))
+
+    def _cud(self, params: str) -> None:
+        """CUD / VPR: down n rows, stopping at the bottom margin."""
+        self._move_y(max(csi_int(params, 1), 1))
+
+    def _cuf(self, params: str) -> None:
+        """CUF / HPR: right n columns."""
+        self._x = min(self._x + max(csi_int(params, 1), 1), self._cols - 1)
+        self._wrap_pending = False
+
+    def _cub(self, params: str) -> None:
+        """CUB: left n columns (from one past the end while a wrap is pending)."""
+        self._x = max(self._xe() - max(csi_int(params, 1), 1), 0)
+        self._wrap_pending = False
+
+    def _cnl(self, params: str) -> None:
+        """CNL: down n rows, to column 0."""
+        self._move_y(max(csi_int(params, 1), 1))
+        self._x = 0
+
+    def _cpl(self, params: str) -> None:
+        """CPL: up n rows, to column 0."""
+        self._move_y(-max(csi_int(params, 1), 1))
+        self._x = 0
+
+    def _cha(self, params: str) -> None:
+        """CHA / HPA: to column n."""
+        self._x = min(max(csi_int(params, 1), 1), self._cols) - 1
+        self._wrap_pending = False
+
+    def _vpa(self, params: str) -> None:
+        """VPA: to row n, same column."""
+        self._goto(self._x, max(csi_int(params, 1), 1) - 1)
+
+    def _ed(self, params: str) -> None:
+        """ED / DECSED: erase below (0), above (1), all (2) or the scrollback (3)."""
+        self._erase_display(csi_int(params, 0))
+
+    def _el(self, params: str) -> None:
+        """EL / DECSEL: erase right (0), left (1) or all (2) of the line."""
+        self._erase_line(csi_int(params, 0))
+
+    def _il(self, params: str) -> None:
+        """IL: insert n blank lines at the cursor row."""
+        self._insert_lines(max(csi_int(params, 1), 1))
+
+    def _dl(self, params: str) -> None:
+        """DL: delete n lines at the cursor row."""
+        self._delete_lines(max(csi_int(params, 1), 1))
+
+    def _ich(self, params: str) -> None:
+        """ICH: insert n blank cells at the cursor."""
+        if not self._wrap_pending:
+            self._insert_blanks(max(csi_int(params, 1), 1))
+
+    def _dch(self, params: str) -> None:
+        """DCH: delete n cells at the cursor."""
+        if not self._wrap_pending:
+            self._delete_chars(max(csi_int(params, 1), 1))
+
+    def _ech(self, params: str) -> None:
+        """ECH: blank n cells from the cursor."""
+        n = max(csi_int(params, 1), 1)
+        self._erase(self._y, self._xe(), self._xe() + n)
+
+    def _su(self, params: str) -> None:
+        """SU: scroll the region up n rows."""
+        if ";" not in params:
+            self._scroll_up(max(csi_int(params, 1), 1))
+
+    def _sd(self, params: str) -> None:
+        """SD: scroll the region down n rows."""
+        if ";" not in params:
+            self._scroll_down(max(csi_int(params, 1), 1))
+
+    def _rep(self, params: str) -> None:
+        """REP: the last printed character n times, at most a screenful (as in
+        tmux), so 6 bytes cannot ask for more work than a screen of text."""
+        ch = self._last_char
+        if ch is not None:
+            n = min(max(csi_int(params, 1), 1), self._cols * self._rows)
+            self._draw(ch * n)
+
+    def _decstbm(self, params: str) -> None:
+        """DECSTBM: the scrolling region top;bottom, cursor home."""
+        p = csi_params(params, 0, 2)
+        top = max(p[0], 1) - 1
+        bottom = min((p[1] or self._rows) - 1, self._rows - 1)
+        if top < bottom:
+            self._top, self._bottom = top, bottom
+            self._goto(0, 0)
+
+    def _scosc(self, params: str) -> None:
+        """SCOSC: save the cursor."""
+        self._save_cursor()
+
+    def _scorc(self, params: str) -> None:
+        """SCORC: restore the cursor."""
+        self._restore_cursor()
+
+    def _cht(self, params: str) -> None:
+        """CHT: forward n tab stops."""
+        self._tab_forward(max(csi_int(params, 1), 1))
+
+    def _cbt(self, params: str) -> None:
+        """CBT: back n tab stops."""
+        self._tab_back(max(csi_int(params, 1), 1))
+
+    def _tbc(self, params: str) -> None:
+        """TBC: clear the tab stop at the cursor (0) or all of them (3)."""
+        mode = csi_int(params, 0)
+        if mode == 0:
+            self._tabs.discard(self._x)
+        elif mode == 3:
+            self._tabs.clear()
+
+    def _sm(self, params: str) -> None:
+        """SM: set ANSI modes (only IRM, insert, is kept)."""
+        if escape.IRM in csi_params(params, -1):
+            self._insert = True
+
+    def _rm(self, params: str) -> None:
+        """RM: reset ANSI modes."""
+        if escape.IRM in csi_params(params, -1):
+            self._insert = False
+
+    def _da(self, params: str) -> None:
+        """DA1: a VT220 with ANSI colour."""
+        if csi_int(params, 0) == 0:
+            self._reply(DA1_REPLY)
+
+    def _dsr(self, params: str) -> None:
+        """DSR: status (5) or the cursor position (6, CPR)."""
+        mode = csi_int(params, 0)
+        if mode == 5:
+            self._reply("\x1b[0n")
+        elif mode == 6:
+            y = self._y - (self._top if self._origin else 0)
+            self._reply(f"\x1b[{y + 1};{self._x + 1}R")
+
+    def _xtwinops(self, params: str) -> None:
+        """XTWINOPS: only 18, the size of the text area in characters."""
+        p = csi_params(params, 0)
+        if p and p[0] == 18:
+            self._reply(f"\x1b[8;{self._rows};{self._cols}t")
+
+    def _sgr_csi(self, params: str) -> None:
+        """SGR: through the general CSI path (a C0 inside it, say)."""
+        self._sgr(params)
+
+    # ----------------------------------------------------------- private CSI
+
+    def _decset(self, params: str) -> None:
+        """DECSET: set DEC private modes."""
+        for p in csi_params(params, -1):
+            self._set_private_mode(p, True)
+
+    def _decrst(self, params: str) -> None:
+        """DECRST: reset DEC private modes."""
+        for p in csi_params(params, -1):
+            self._set_private_mode(p, False)
+
+    def _decxcpr(self, params: str) -> None:
+        """DECXCPR: the cursor position, answered as CSI ? row ; column R."""
+        if csi_int(params, 0) == 6:
+            y = self._y - (self._top if self._origin else 0)
+            self._reply(f"\x1b[?{y + 1};{self._x + 1}R")
+
+    def _kitty_query(self, params: str) -> None:
+        """CSI ? u: the kitty keyboard flags in force."""
+        self._reply(f"\x1b[?{self._kitty[-1]}u")
+
+    def _decrqm_private(self, params: str) -> None:
+        """DECRQM (private): whether a DEC mode is set, reset or unknown."""
+        mode = csi_int(params, 0)
+        self._reply(f"\x1b[?{mode};{self._private_mode_state(mode)}$y")
+
+    def _decrqm_ansi(self, params: str) -> None:
+        """DECRQM (ANSI): whether IRM or LNM is set; others unknown."""
+        mode = csi_int(params, 0)
+        known = {escape.IRM: escape.MODE_SET if self._insert else escape.MODE_RESET}
+        state = known.get(mode, escape.MODE_RESET if mode == escape.LNM else escape.MODE_UNKNOWN)
+        self._reply(f"\x1b[{mode};{state}$y")
+
+    def _da2(self, params: str) -> None:
+        """DA2: xterm-like secondary device attributes."""
+        if csi_int(params, 0) == 0:
+            self._reply(DA2_REPLY)
+
+    def _xtversion(self, params: str) -> None:
+        """XTVERSION: synk and its version."""
+        if csi_int(params, 0) == 0:
+            self._reply(f"\x1bP>|synk({__version__})\x1b\\")
+
+    def _kitty_push(self, params: str) -> None:
+        """CSI > flags u: push kitty keyboard flags (the stack is bounded)."""
+        if len(self._kitty) < KITTY_STACK_MAX:
+            self._kitty.append(csi_int(params, 0))
+
+    def _kitty_pop(self, params: str) -> None:
+        """CSI < n u: pop n kitty keyboard entries; past the bottom resets it."""
+        depth = len(self._kitty)
+        pops = min(max(csi_int(params, 1), 1), depth)
+        if pops >= depth:
+            del self._kitty[1:]
+            self._kitty[0] = 0
+        else:
+            del self._kitty[depth - pops :]
+
+    def _kitty_set(self, params: str) -> None:
+        """CSI = flags ; how u: set (1), add (2) or remove (3) kitty flags."""
+        kp = csi_params(params, 0, 2)
+        flags, how = kp[0], kp[1] or 1
+        cur = self._kitty[-1]
+        self._kitty[-1] = flags if how == 1 else cur | flags if how == 2 else cur & ~flags
+
+    def _decscusr(self, params: str) -> None:
+        """DECSCUSR: the cursor shape (0..6)."""
+        shape = csi_int(params, 0)
+        if 0 <= shape <= CURSOR_SHAPE_MAX:
+            self._cursor_shape = shape
+
+    def _decstr(self, params: str) -> None:
+        """DECSTR: soft reset."""
+        self._soft_reset()
 
     def _soft_reset(self) -> None:
         """DECSTR: modes and SGR back to defaults, screen contents kept."""
@@ -1583,7 +1678,7 @@ class TerminalEmulator:
         self._app_cursor = False
         self._app_keypad = False
         self._top, self._bottom = 0, self._rows - 1
-        self._charsets = ["B", "B"]
+        self._charsets = [control.US_ASCII, control.US_ASCII]
         self._shift = 0
         self._update_charset()
         self._set_style(-1, -1, 0)
@@ -1593,67 +1688,65 @@ class TerminalEmulator:
     def _private_mode_state(self, mode: int) -> int:
         """DECRQM answer: 1 set, 2 reset, 0 unknown."""
         values: dict[int, bool] = {
-            1: self._app_cursor,
-            6: self._origin,
-            7: self._autowrap,
-            25: self._cursor_visible,
-            47: self._alt,
-            1047: self._alt,
-            1049: self._alt,
-            9: self._mouse == 9,
-            1000: self._mouse == 1000,
-            1002: self._mouse == 1002,
-            1003: self._mouse == 1003,
-            1004: self._focus,
-            1006: self._mouse_sgr,
-            2004: self._bracketed,
-            2026: self._sync,
-            12: False,
-            1048: False,
+            escape.DECCKM: self._app_cursor,
+            escape.DECOM: self._origin,
+            escape.DECAWM: self._autowrap,
+            escape.DECTCEM: self._cursor_visible,
+            escape.ALT_SCREEN: self._alt,
+            escape.ALT_SCREEN_CLEARED: self._alt,
+            escape.ALT_SCREEN_SAVED: self._alt,
+            escape.MOUSE_X10: self._mouse == escape.MOUSE_X10,
+            escape.MOUSE_NORMAL: self._mouse == escape.MOUSE_NORMAL,
+            escape.MOUSE_BUTTON_EVENT: self._mouse == escape.MOUSE_BUTTON_EVENT,
+            escape.MOUSE_ANY_EVENT: self._mouse == escape.MOUSE_ANY_EVENT,
+            escape.FOCUS_EVENTS: self._focus,
+            escape.MOUSE_SGR: self._mouse_sgr,
+            escape.BRACKETED_PASTE: self._bracketed,
+            escape.SYNCHRONIZED_OUTPUT: self._sync,
+            escape.CURSOR_BLINK: False,
+            escape.SAVE_CURSOR: False,
         }
         if mode not in values:
-            return 0
-        return 1 if values[mode] else 2
+            return escape.MODE_UNKNOWN
+        return escape.MODE_SET if values[mode] else escape.MODE_RESET
 
     def _set_private_mode(self, mode: int, on: bool) -> None:
-        if mode == 1:
+        """DECSET / DECRST of one DEC private mode."""
+        if mode == escape.DECCKM:
             self._app_cursor = on
-        elif mode == 6:
+        elif mode == escape.DECOM:
             self._origin = on
             self._goto(0, 0)
-        elif mode == 7:
+        elif mode == escape.DECAWM:
             self._autowrap = on
             if not on:
                 self._wrap_pending = False
-        elif mode == 25:
+        elif mode == escape.DECTCEM:
             self._cursor_visible = on
-        elif mode in _MOUSE_MODES:
-            if on:
-                self._mouse = mode
-            else:
-                self._mouse = 0
-        elif mode == 1004:
+        elif mode in escape.MOUSE_MODES:
+            self._mouse = mode if on else 0
+        elif mode == escape.FOCUS_EVENTS:
             self._focus = on
-        elif mode == 1006:
+        elif mode == escape.MOUSE_SGR:
             self._mouse_sgr = on
-        elif mode == 2004:
+        elif mode == escape.BRACKETED_PASTE:
             self._bracketed = on
-        elif mode == 2026:
+        elif mode == escape.SYNCHRONIZED_OUTPUT:
             if on and not self._sync:
                 self._sync_frames += 1
             self._sync = on
-        elif mode == 47:
+        elif mode == escape.ALT_SCREEN:
             self._set_alt(on, clear=False)
-        elif mode == 1047:
+        elif mode == escape.ALT_SCREEN_CLEARED:
             if not on and self._alt:
                 self._clear_screen_cells()
             self._set_alt(on, clear=False)
-        elif mode == 1048:
+        elif mode == escape.SAVE_CURSOR:
             if on:
                 self._save_cursor()
             else:
                 self._restore_cursor()
-        elif mode == 1049:
+        elif mode == escape.ALT_SCREEN_SAVED:
             if on:
                 if not self._alt:
                     self._save_cursor()
@@ -1665,14 +1758,15 @@ class TerminalEmulator:
     # ------------------------------------------------------------------- SGR
 
     def _set_style(self, fg: int, bg: int, attrs: int) -> None:
+        """Set the SGR state (interned)."""
         self._fg, self._bg, self._attrs = fg, bg, attrs
-        self._style = _intern((fg, bg, attrs))
+        self._style = intern_style((fg, bg, attrs))
 
     def _sgr(self, params: str) -> None:
         """Apply one SGR sequence (compiled once per distinct parameter string)."""
-        op = _SGR_OPS.get(params)
+        op = SGR_OPS.get(params)
         if op is None:
-            op = _compile_sgr(params)
+            op = compile_sgr(params)
         fg, bg, keep, add = op
         if fg is None:
             fg = self._fg
@@ -1681,25 +1775,28 @@ class TerminalEmulator:
         attrs = (self._attrs & keep) | add
         self._fg, self._bg, self._attrs = fg, bg, attrs
         key = (fg, bg, attrs)
-        style = _STYLES.get(key)
-        self._style = style if style is not None else _intern(key)
+        style = STYLES.get(key)
+        self._style = style if style is not None else intern_style(key)
 
     # --------------------------------------------------------------- strings
 
-    def _string(self, text: str, pos: int, kind: str) -> int:
-        """Consume an OSC/DCS/APC/PM/SOS body starting at ``pos``.
+    def _string(self, text: str, pos: int) -> int:
+        """Consume (more of) the OSC/DCS/APC/PM/SOS body being read, from ``pos``.
 
-        Returns the position after its terminator, or -1 when it is not
-        complete yet. ESC not followed by backslash, CAN and SUB abort it.
-        A string that comes in many pieces is searched once: the search
-        resumes where the last piece's ended, so its cost is linear.
+        Returns the position after its terminator, or -1 when the text ended
+        first: the string stays open and the next feed goes on from there, so
+        a string is scanned once however many feeds it spans. ESC not followed
+        by backslash, CAN and SUB abort it. Only OSC bodies are kept, at most
+        ``MAX_OSC`` characters of them.
         """
-        search = _STRING_END.search
-        i = pos + self._string_scanned
+        kind = self._string_kind
+        search = STRING_END.search
+        i = pos
+        n = len(text)
         while True:
             m = search(text, i)
             if m is None:
-                self._string_scanned = len(text) - pos
+                self._keep_string(text, pos, n)
                 return -1
             j = m.start()
             ch = text[j]
@@ -1707,47 +1804,80 @@ class TerminalEmulator:
                 if kind != "]":
                     i = j + 1  # BEL ends only OSC strings
                     continue
-                if not self._string_overflow and j - pos <= MAX_STRING_CHARS:
-                    self._osc(text[pos:j], "\x07")
+                self._end_string(text, pos, j, "\x07")
                 return j + 1
             if ch == "\x1b":
-                if j + 1 >= len(text):
-                    self._string_scanned = j - pos  # the ESC is looked at again
+                if j + 1 >= n:
+                    self._keep_string(text, pos, j)
+                    self._pending = "\x1b"  # ST or a new sequence: the next feed tells
                     return -1
                 if text[j + 1] == "\\":
-                    if kind == "]" and not self._string_overflow and j - pos <= MAX_STRING_CHARS:
-                        self._osc(text[pos:j], "\x1b\\")
+                    self._end_string(text, pos, j, "\x1b\\")
                     return j + 2
+                self._string_kind = None
+                self._string_parts = []
                 return j  # aborted: the ESC starts a new sequence
+            self._string_kind = None
+            self._string_parts = []
             return j + 1  # CAN / SUB cancel
 
-    def _osc(self, body: str, term: str) -> None:
+    def _keep_string(self, text: str, start: int, end: int) -> None:
+        """Keep ``text[start:end]`` of an open OSC body, up to ``MAX_OSC`` in all."""
+        if self._string_kind != "]":
+            return
+        room = MAX_OSC - self._string_size
+        if room > 0 and end > start:
+            self._string_parts.append(text[start : min(end, start + room)])
+        self._string_size += end - start
+
+    def _end_string(self, text: str, start: int, end: int, term: str) -> None:
+        """The terminator of a string arrived: act on an OSC body."""
+        self._keep_string(text, start, end)
+        kind = self._string_kind
+        self._string_kind = None
+        if kind == "]":
+            body = "".join(self._string_parts)
+            self._string_parts = []
+            self._osc(body, term, self._string_size <= MAX_OSC)
+
+    def _osc(self, body: str, term: str, whole: bool) -> None:
+        """Act on a finished OSC string; ``whole`` is False when it was longer
+        than ``MAX_OSC`` and only its start was kept."""
         code, _, arg = body.partition(";")
-        if code in ("0", "2"):
-            self.title = arg[:MAX_TITLE_CHARS]
-            if code == "0":
-                self.icon_title = self.title
-        elif code == "1":
-            self.icon_title = arg[:MAX_TITLE_CHARS]
+        if code in ("0", "1", "2"):
+            arg = arg[:MAX_TITLE]
+            if code != "1":
+                self.title = arg
+            if code != "2":
+                self.icon_title = arg
+        elif not whole:
+            return  # a cut string means nothing else
         elif code == "7":
-            arg = arg[: 3 * MAX_CWD_CHARS]  # room for %XX escapes
+            if len(arg) > MAX_TITLE:
+                return  # no path is that long
             try:
                 url = urlparse(arg)
                 cwd = unquote(url.path) if url.scheme == "file" else arg
             except ValueError:
                 cwd = arg
-            self.cwd = cwd[:MAX_CWD_CHARS]
+            self.cwd = cwd
         elif code in ("10", "11") and arg == "?":
             rgb = self.default_fg if code == "10" else self.default_bg
-            self._reply(f"\x1b]{code};{_osc_rgb(rgb)}{term}")
+            self._reply(f"\x1b]{code};{osc_rgb(rgb)}{term}")
         elif code == "4":
             items = arg.split(";")
-            for k in range(0, len(items) - 1, 2):
-                if items[k + 1] == "?" and items[k].isdigit() and int(items[k]) < 256:
-                    idx = int(items[k])
-                    self._reply(f"\x1b]4;{idx};{_osc_rgb(xterm_palette(idx))}{term}")
+            # At most one answer per palette entry: a long query is no amplifier.
+            for k in range(0, min(len(items) - 1, 2 * 256), 2):
+                index = items[k]
+                if items[k + 1] == "?" and len(index) <= 3 and index.isdigit() and index.isascii():
+                    idx = int(index)
+                    if idx > 255:
+                        continue
+                    self._reply(f"\x1b]4;{idx};{osc_rgb(xterm_palette(idx))}{term}")
         elif code == "52":
             _, _, data = arg.partition(";")
+            if len(data) > MAX_CLIPBOARD:
+                return  # dropped whole, never cut
             if data and data != "?" and self.on_clipboard is not None:
                 try:
                     decoded = base64.b64decode(data, validate=False).decode("utf-8", "replace")
@@ -1756,426 +1886,93 @@ class TerminalEmulator:
                 self.on_clipboard(decoded)
 
     def _reply(self, text: str) -> None:
+        """Send an answer to a query to the child (through ``on_reply``)."""
         if self.on_reply is not None:
             self.on_reply(text.encode())
 
 
-_SGR_ON = {
-    1: ATTR_BOLD,
-    2: ATTR_DIM,
-    3: ATTR_ITALIC,
-    4: ATTR_UNDERLINE,
-    5: ATTR_BLINK,
-    6: ATTR_BLINK,
-    7: ATTR_REVERSE,
-    8: ATTR_HIDDEN,
-    9: ATTR_STRIKE,
-    21: ATTR_UNDERLINE,
-    53: ATTR_OVERLINE,
+_Handler = Callable[[TerminalEmulator, str], None]
+
+_CONTROLS: dict[str, Callable[[TerminalEmulator], None]] = {
+    control.LF: TerminalEmulator._line_feed,
+    control.VT: TerminalEmulator._line_feed,
+    control.FF: TerminalEmulator._line_feed,
+    control.CR: TerminalEmulator._carriage_return,
+    control.BS: TerminalEmulator._backspace,
+    control.HT: TerminalEmulator._tab,
+    control.BEL: TerminalEmulator._bell,
+    control.SO: TerminalEmulator._select_g1,
+    control.SI: TerminalEmulator._select_g0,
 }
-_SGR_OFF = {
-    22: ATTR_BOLD | ATTR_DIM,
-    23: ATTR_ITALIC,
-    24: ATTR_UNDERLINE,
-    25: ATTR_BLINK,
-    27: ATTR_REVERSE,
-    28: ATTR_HIDDEN,
-    29: ATTR_STRIKE,
-    55: ATTR_OVERLINE,
+"""C0 controls by character; the others are ignored."""
+
+_ESCAPES: dict[str, Callable[[TerminalEmulator], None]] = {
+    control.DECSC: TerminalEmulator._save_cursor,
+    control.DECRC: TerminalEmulator._restore_cursor,
+    control.IND: TerminalEmulator._index,
+    control.NEL: TerminalEmulator._next_line,
+    control.RI: TerminalEmulator._reverse_index_esc,
+    control.HTS: TerminalEmulator._set_tab_stop,
+    control.RIS: TerminalEmulator._full_reset,
+    control.DECKPAM: TerminalEmulator._keypad_application,
+    control.DECKPNM: TerminalEmulator._keypad_numeric,
 }
-_SGR_OPS: dict[str, tuple[int | None, int | None, int, int]] = {}
-_SGR_TRANSITIONS: dict[tuple[StyleKey, str], StyleKey] = {}
+"""ESC sequences without an intermediate, by final."""
 
+_CSI: dict[str, _Handler] = {
+    escape.CUP: TerminalEmulator._cup,
+    escape.HVP: TerminalEmulator._cup,
+    escape.CUU: TerminalEmulator._cuu,
+    escape.CUD: TerminalEmulator._cud,
+    escape.VPR: TerminalEmulator._cud,
+    escape.CUF: TerminalEmulator._cuf,
+    escape.HPR: TerminalEmulator._cuf,
+    escape.CUB: TerminalEmulator._cub,
+    escape.CNL: TerminalEmulator._cnl,
+    escape.CPL: TerminalEmulator._cpl,
+    escape.CHA: TerminalEmulator._cha,
+    escape.HPA: TerminalEmulator._cha,
+    escape.VPA: TerminalEmulator._vpa,
+    escape.ED: TerminalEmulator._ed,
+    escape.EL: TerminalEmulator._el,
+    escape.SGR: TerminalEmulator._sgr_csi,
+    escape.IL: TerminalEmulator._il,
+    escape.DL: TerminalEmulator._dl,
+    escape.ICH: TerminalEmulator._ich,
+    escape.DCH: TerminalEmulator._dch,
+    escape.ECH: TerminalEmulator._ech,
+    escape.SU: TerminalEmulator._su,
+    escape.SD: TerminalEmulator._sd,
+    escape.REP: TerminalEmulator._rep,
+    escape.DECSTBM: TerminalEmulator._decstbm,
+    escape.SCOSC: TerminalEmulator._scosc,
+    escape.SCORC: TerminalEmulator._scorc,
+    escape.CHT: TerminalEmulator._cht,
+    escape.CBT: TerminalEmulator._cbt,
+    escape.TBC: TerminalEmulator._tbc,
+    escape.SM: TerminalEmulator._sm,
+    escape.RM: TerminalEmulator._rm,
+    escape.DA: TerminalEmulator._da,
+    escape.DSR: TerminalEmulator._dsr,
+    escape.XTWINOPS: TerminalEmulator._xtwinops,
+}
+"""Plain CSI sequences by final byte."""
 
-def _transition(style: StyleKey, params: str) -> StyleKey:
-    """The style after an SGR sequence (memoised per style and parameters)."""
-    op = _SGR_OPS.get(params)
-    if op is None:
-        op = _compile_sgr(params)
-    fg, bg, keep, add = op
-    nxt = _intern(
-        (style[0] if fg is None else fg, style[1] if bg is None else bg, (style[2] & keep) | add)
-    )
-    if len(_SGR_TRANSITIONS) > 30_000:
-        _SGR_TRANSITIONS.clear()
-    _SGR_TRANSITIONS[(style, params)] = nxt
-    return nxt
-
-
-def _compile_sgr(params: str) -> tuple[int | None, int | None, int, int]:
-    """An SGR sequence as (fg or None, bg or None, attrs kept mask, attrs added).
-
-    Colon sub-parameters and junk are tolerated.
-    """
-    fg: int | None = None
-    bg: int | None = None
-    keep, add = -1, 0
-    parts = params.split(";")
-    i = 0
-    n = len(parts)
-    while i < n:
-        part = parts[i]
-        i += 1
-        if ":" in part:
-            sub = part.split(":")
-            head = _int(sub[0], 0)
-            if head in (38, 48, 58):
-                color = _colon_color(sub[1:])
-                if head == 38 and color is not None:
-                    fg = color
-                elif head == 48 and color is not None:
-                    bg = color
-            elif head == 4:
-                if len(sub) < 2 or _int(sub[1], 1):
-                    add |= ATTR_UNDERLINE
-                else:
-                    keep &= ~ATTR_UNDERLINE
-                    add &= ~ATTR_UNDERLINE
-            continue
-        if not part:
-            code = 0
-        elif part.isdigit():
-            code = int(part)
-        else:
-            continue
-        if code == 0:
-            fg, bg, keep, add = -1, -1, 0, 0
-        elif 30 <= code <= 37:
-            fg = code - 30
-        elif 40 <= code <= 47:
-            bg = code - 40
-        elif code == 38 or code == 48 or code == 58:
-            color, i = _semicolon_color(parts, i)
-            if code == 38 and color is not None:
-                fg = color
-            elif code == 48 and color is not None:
-                bg = color
-        elif code == 39:
-            fg = -1
-        elif code == 49:
-            bg = -1
-        elif 90 <= code <= 97:
-            fg = code - 82
-        elif 100 <= code <= 107:
-            bg = code - 92
-        elif code in _SGR_ON:
-            add |= _SGR_ON[code]
-        elif code in _SGR_OFF:
-            keep &= ~_SGR_OFF[code]
-            add &= ~_SGR_OFF[code]
-    if len(_SGR_OPS) > 20_000:
-        _SGR_OPS.clear()
-    op = (fg, bg, keep, add)
-    _SGR_OPS[params] = op
-    return op
-
-
-def _semicolon_color(parts: list[str], i: int) -> tuple[int | None, int]:
-    """``5;n`` or ``2;r;g;b`` after a 38/48/58; returns (colour, next index)."""
-    if i >= len(parts):
-        return None, i
-    kind = _int(parts[i], -1)
-    if kind == 5 and i + 1 < len(parts):
-        n = _int(parts[i + 1], -1)
-        return (n if 0 <= n <= 255 else None), i + 2
-    if kind == 2 and i + 3 < len(parts):
-        r, g, b = (_int(parts[i + k], 0) for k in (1, 2, 3))
-        return TRUECOLOR | (min(r, 255) << 16) | (min(g, 255) << 8) | min(b, 255), i + 4
-    return None, i + 1
-
-
-def _colon_color(sub: list[str]) -> int | None:
-    """``5:n``, ``2:r:g:b`` or ``2:cs:r:g:b`` after a colon-form 38/48/58."""
-    if not sub:
-        return None
-    kind = _int(sub[0], -1)
-    if kind == 5 and len(sub) >= 2:
-        n = _int(sub[1], -1)
-        return n if 0 <= n <= 255 else None
-    if kind == 2 and len(sub) >= 3:
-        rgb = sub[-3:] if len(sub) >= 4 else sub[1:]
-        if len(rgb) < 3:
-            return None
-        r, g, b = (min(_int(v, 0), 255) for v in rgb)
-        return TRUECOLOR | (r << 16) | (g << 8) | b
-    return None
-
-
-# ------------------------------------------------------------------ rows
-
-
-def _is_wide_start(c: list[str], x: int) -> bool:
-    return x + 1 < len(c) and c[x + 1] == ""
-
-
-def _blank(c: list[str], s: list[StyleKey]) -> bool:
-    return c.count(" ") == len(c) and s.count(DEFAULT_STYLE) == len(s)
-
-
-def _runs(chars: list[str], styles: list[StyleKey]) -> list[tuple[str, StyleKey]]:
-    """Group cells into (text, style) runs; placeholders vanish into the text."""
-    out: list[tuple[str, StyleKey]] = []
-    start = 0
-    for style, group in groupby(styles):
-        end = start + len(list(group))
-        text = "".join(chars[start:end])
-        if _ZWJ in text:
-            text = _fix_zwj(chars[start:end])
-        if text:
-            out.append((text, style))
-        start = end
-    return out
-
-
-def _fix_zwj(cells: list[str]) -> str:
-    """A cell ending in ZWJ would swallow the next cell when measured: drop it."""
-    return "".join(c[:-1] if c.endswith(_ZWJ) else c for c in cells)
-
-
-def _compact(c: list[str], s: list[StyleKey]) -> ScrollbackRow:
-    """A row as stored in scrollback: a string when it is all default style."""
-    if s.count(DEFAULT_STYLE) == len(s):
-        text = "".join(c).rstrip(" ")
-        return _fix_zwj(c).rstrip(" ") if _ZWJ in text else text
-    if s.count(s[0]) == len(s):  # one style: no need to look for runs
-        text = "".join(c)
-        return _compact_runs([(_fix_zwj(c) if _ZWJ in text else text, s[0])])
-    return _compact_runs(_runs(c, s))
-
-
-def _line_row(
-    segs: list[tuple[str, StyleKey]], width: int, blank: StyleKey, cols: int
-) -> str | tuple[str, bytes]:
-    """The scrollback row of an ASCII line written on a blank row."""
-    runs = list(segs)
-    if width < cols:
-        pad = " " * (cols - width)
-        if runs and runs[-1][1] == blank:
-            runs[-1] = (runs[-1][0] + pad, runs[-1][1])
-        else:
-            runs.append((pad, blank))
-    return _compact_runs(runs)
-
-
-def _bg_blank(style: StyleKey) -> StyleKey:
-    """What a scroll or erase fills new cells with under ``style`` (BCE)."""
-    return DEFAULT_STYLE if style[1] == -1 else _intern((-1, style[1], 0))
-
-
-def _decode_line(line: str, style: StyleKey) -> tuple[list[tuple[str, StyleKey]], int, StyleKey]:
-    """A line of one-cell characters and SGR as (runs, width, final style)."""
-    trans = _SGR_TRANSITIONS
-    segs: list[tuple[str, StyleKey]] = []
-    width = 0
-    odd = False
-    for part in _SGR_SPLIT.split(line):
-        if odd:
-            nxt = trans.get((style, part))
-            if nxt is None:
-                nxt = _transition(style, part)
-            style = nxt
-        elif part:
-            width += len(part)
-            if segs and segs[-1][1] == style:
-                segs[-1] = (segs[-1][0] + part, style)
-            else:
-                segs.append((part, style))
-        odd = not odd
-    return segs, width, style
-
-
-def _line_end_style(line: str, style: StyleKey) -> StyleKey:
-    """The SGR state after a line of one-cell characters and SGR: only the
-    sequences from the last one that sets every attribute on count."""
-    i = line.rfind("\x1b[")
-    if i < 0:
-        return style
-    ops = _SGR_OPS
-    found: list[str] = []
-    while i >= 0:
-        params = line[i + 2 : line.index("m", i)]
-        found.append(params)
-        op = ops.get(params)
-        if op is None:
-            op = _compile_sgr(params)
-        if op[2] == 0 and op[0] is not None and op[1] is not None:
-            break  # absolute: what came before no longer matters
-        i = line.rfind("\x1b[", 0, i)
-    trans = _SGR_TRANSITIONS
-    for params in reversed(found):
-        nxt = trans.get((style, params))
-        if nxt is None:
-            nxt = _transition(style, params)
-        style = nxt
-    return style
-
-
-def _materialize(row: _LazyRow) -> str | tuple[str, bytes]:
-    """A lazily kept row in the form it would have been stored in."""
-    segs, width, _ = _decode_line(row.line, row.style)
-    return _line_row(segs, width, row.blank, row.cols)
-
-
-def _compact_runs(runs: list[tuple[str, StyleKey]]) -> str | tuple[str, bytes]:
-    """Runs without trailing default blanks; one default run becomes a string."""
-    while runs and runs[-1][1] is DEFAULT_STYLE:
-        text = runs[-1][0].rstrip(" ")
-        if text:
-            runs[-1] = (text, DEFAULT_STYLE)
-            break
-        runs.pop()
-    if not runs:
-        return ""
-    if len(runs) == 1 and runs[0][1] is DEFAULT_STYLE:
-        return runs[0][0]
-    return _pack(runs)
-
-
-# A packed run: bit 0 says a second word follows with the truecolour pair;
-# bits 1-20 the length, 21-32 the attributes, then (palette runs only) the
-# foreground + 1 in bits 33-41 and the background + 1 in bits 42-50.
-_RUN_MAX = (1 << 20) - 1
-_RUN_CODES: dict[StyleKey, tuple[int, int]] = {}
-
-
-def _run_code(style: StyleKey) -> tuple[int, int]:
-    """(first word without the length, second word or -1) for a style."""
-    code = _RUN_CODES.get(style)
-    if code is None:
-        fg, bg, attrs = style
-        if fg < TRUECOLOR and bg < TRUECOLOR:
-            code = (attrs << 21 | (fg + 1) << 33 | (bg + 1) << 42, -1)
-        else:
-            code = (1 | attrs << 21, (fg + 1) | (bg + 1) << 32)
-        if len(_RUN_CODES) > 30_000:
-            _RUN_CODES.clear()
-        _RUN_CODES[style] = code
-    return code
-
-
-def _pack(runs: list[tuple[str, StyleKey]]) -> tuple[str, bytes]:
-    flat: list[int] = []
-    for text, style in runs:
-        head, extra = _run_code(style)
-        n = len(text)
-        while n > _RUN_MAX:  # only a row of absurdly long clusters gets here
-            flat.append(head | _RUN_MAX << 1)
-            if extra >= 0:
-                flat.append(extra)
-            n -= _RUN_MAX
-        flat.append(head | n << 1)
-        if extra >= 0:
-            flat.append(extra)
-    return ("".join([t for t, _ in runs]), array("Q", flat).tobytes())
-
-
-def _unpack(row: ScrollbackRow) -> list[tuple[str, StyleKey]]:
-    if isinstance(row, _LazyRow):
-        row = _materialize(row)
-    if isinstance(row, str):
-        return [(row, DEFAULT_STYLE)] if row else []
-    text, blob = row
-    packed = array("Q")
-    packed.frombytes(blob)
-    out: list[tuple[str, StyleKey]] = []
-    pos = 0
-    i = 0
-    count = len(packed)
-    split = False  # the previous run was cut at _RUN_MAX: join this one to it
-    while i < count:
-        word = packed[i]
-        i += 1
-        n = (word >> 1) & _RUN_MAX
-        attrs = (word >> 21) & 0xFFF
-        if word & 1:
-            pair = packed[i]
-            i += 1
-            style = _intern(((pair & 0xFFFFFFFF) - 1, (pair >> 32) - 1, attrs))
-        else:
-            style = _intern((((word >> 33) & 0x1FF) - 1, ((word >> 42) & 0x1FF) - 1, attrs))
-        if split:
-            out[-1] = (out[-1][0] + text[pos : pos + n], style)
-        else:
-            out.append((text[pos : pos + n], style))
-        split = n == _RUN_MAX
-        pos += n
-    return out
-
-
-def _row_text(row: ScrollbackRow) -> str:
-    if isinstance(row, str):
-        return row
-    if isinstance(row, _LazyRow):
-        return _SGR_ANY.sub("", row.line).rstrip(" ")
-    return row[0].rstrip(" ")
-
-
-def _expand_row(row: ScrollbackRow, cols: int) -> tuple[list[str], list[StyleKey]]:
-    """A scrollback row back as cells (for a screen that grows taller)."""
-    runs = _unpack(row)
-    chars: list[str] = []
-    styles: list[StyleKey] = []
-    for text, style in runs:
-        if _is_narrow(text):
-            chars.extend(text)
-            styles.extend([style] * len(text))
-            continue
-        spans, _ = split_graphemes(text)
-        for start, end, width in spans:
-            if width == 0:
-                if chars:
-                    chars[-1] += text[start:end]
-                continue
-            chars.append(text[start:end])
-            styles.append(style)
-            if width == 2:
-                chars.append("")
-                styles.append(style)
-    return _fit_row(chars, styles, cols)
-
-
-def _fit_row(
-    chars: list[str], styles: list[StyleKey], cols: int
-) -> tuple[list[str], list[StyleKey]]:
-    """Cut or pad a row to ``cols`` cells, never leaving half a wide char."""
-    n = len(chars)
-    if n > cols:
-        chars = chars[:cols]
-        styles = styles[:cols]
-        if cols and chars[cols - 1] != "" and n > cols and _is_cut_wide(chars, cols):
-            chars[cols - 1] = " "
-    elif n < cols:
-        chars = chars + [" "] * (cols - n)
-        styles = styles + [DEFAULT_STYLE] * (cols - n)
-    return chars, styles
-
-
-def _is_cut_wide(chars: list[str], cols: int) -> bool:
-    """Whether the last kept cell starts a wide char whose second half was cut."""
-    return cell_len(chars[cols - 1]) == 2
-
-
-def _crop_runs(runs: list[tuple[str, StyleKey]], cols: int) -> list[tuple[str, StyleKey]]:
-    """Keep at most ``cols`` cells of a scrollback row (wider after a resize)."""
-    total = 0
-    out: list[tuple[str, StyleKey]] = []
-    for text, style in runs:
-        width = cell_len(text)
-        if total + width <= cols:
-            out.append((text, style))
-            total += width
-            continue
-        room = cols - total
-        kept = ""
-        used = 0
-        spans, _ = split_graphemes(text)
-        for start, end, w in spans:
-            if used + w > room:
-                break
-            kept += text[start:end]
-            used += w
-        kept += " " * (room - used)
-        if kept:
-            out.append((kept, style))
-        break
-    return out
+_PRIVATE_CSI: dict[tuple[str, str, str], _Handler] = {
+    ("?", "", escape.SM): TerminalEmulator._decset,
+    ("?", "", escape.RM): TerminalEmulator._decrst,
+    ("?", "", escape.ED): TerminalEmulator._ed,
+    ("?", "", escape.EL): TerminalEmulator._el,
+    ("?", "", escape.DSR): TerminalEmulator._decxcpr,
+    ("?", "", escape.KITTY_KEYBOARD): TerminalEmulator._kitty_query,
+    ("?", "$", escape.DECRQM): TerminalEmulator._decrqm_private,
+    ("", "$", escape.DECRQM): TerminalEmulator._decrqm_ansi,
+    (">", "", escape.DA): TerminalEmulator._da2,
+    (">", "", escape.XTVERSION): TerminalEmulator._xtversion,
+    (">", "", escape.KITTY_KEYBOARD): TerminalEmulator._kitty_push,
+    ("<", "", escape.KITTY_KEYBOARD): TerminalEmulator._kitty_pop,
+    ("=", "", escape.KITTY_KEYBOARD): TerminalEmulator._kitty_set,
+    ("", " ", escape.DECSCUSR): TerminalEmulator._decscusr,
+    ("", "!", escape.DECSTR): TerminalEmulator._decstr,
+}
+"""Private CSI sequences by (lead, intermediates, final)."""
