@@ -59,6 +59,7 @@ from synk_tui.events import (
     ScreenUpdated,
     SessionClipboard,
     SessionExit,
+    SessionInfoChanged,
     SessionOutput,
     SessionReady,
 )
@@ -551,6 +552,12 @@ class SynkApp(App[None], inherit_bindings=False):
                 tile.body.session_exited(event.exit_code)
             self.sessions.update_tile(tile)
             self.prompts.session_exited(tile)
+
+    def on_session_info_changed(self, event: SessionInfoChanged) -> None:
+        """The session `cd`-ed or its repository changed branch: the header follows."""
+        tile = self.grid.tile(event.session_id)
+        if tile is not None:
+            self.sessions.update_tile(tile)
 
     def on_session_clipboard(self, event: SessionClipboard) -> None:
         """A program asked to set the clipboard (OSC 52): only if the config allows it.
