@@ -51,7 +51,13 @@ from synk_tui.git import current_branch
 from synk_tui.orphans import end_adopted, environ_names_session, is_subreaper
 from synk_tui.pool import ProcessPool, validate_env
 from synk_tui.pty_process import MAX_PENDING_INPUT, PtyProcess
-from synk_tui.session_place import MIN_INTERVAL, QUIET_SECONDS, BranchWatch, current_dir
+from synk_tui.session_place import (
+    IDLE_SECONDS,
+    MIN_INTERVAL,
+    QUIET_SECONDS,
+    BranchWatch,
+    current_dir,
+)
 
 __all__ = [
     "AgentUnavailableError",
@@ -222,6 +228,8 @@ class _Session:
         self.place_at = -MIN_INTERVAL
         """When the directory and branch were last looked at (perf_counter)."""
         self.place_timer: asyncio.TimerHandle | None = None
+        self.place_idle = False
+        """`place_timer` is the slow look at a quiet session (output brings it nearer)."""
         self.branch_watch = BranchWatch()
 
     @property
@@ -664,7 +672,8 @@ class SessionManager:
         session.answer_bytes += len(data)
         session.info.last_output_at = time.time()
         session.output_at = time.perf_counter()
-        if session.place_timer is None:
+        if session.place_timer is None or session.place_idle:
+            _stop_looking(session)
             self._schedule_place(session, QUIET_SECONDS)
         at_once = self._parse_handle is None or session.info.session_id == self._priority
         limit = BACKGROUND_CHUNK_BYTES if self._in_background(session) else CHUNK_BYTES
@@ -688,16 +697,18 @@ class SessionManager:
 
     # -- where a session works ----------------------------------------------------
 
-    def _schedule_place(self, session: _Session, delay: float) -> None:
+    def _schedule_place(self, session: _Session, delay: float, idle: bool = False) -> None:
         if not self._shut_down:
             loop = asyncio.get_running_loop()
             session.place_timer = loop.call_later(delay, self._look_at_place, session)
+            session.place_idle = idle
 
     def _look_at_place(self, session: _Session) -> None:
         """Once the session is quiet, follow its directory and branch.
 
-        At most every MIN_INTERVAL per session; a few stats and a readlink
-        (see session_place.py), so the loop is never held.
+        At most every MIN_INTERVAL per session, and every IDLE_SECONDS while
+        it stays quiet (a checkout from another terminal); a few stats and a
+        readlink (see session_place.py), so the loop is never held.
         """
         session.place_timer = None
         if self._sessions.get(session.info.session_id) is not session:
@@ -716,6 +727,7 @@ class SessionManager:
         directory = current_dir(session.emulator.cwd, pgid, info.pid) or info.working_dir
         branch = session.branch_watch.branch(directory)
         session.branch_pending = False
+        self._schedule_place(session, IDLE_SECONDS, idle=True)
         if (directory, branch) == (info.working_dir, info.branch):
             return
         info.working_dir, info.branch = directory, branch

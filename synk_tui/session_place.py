@@ -3,8 +3,8 @@
 A shell that `cd`s, or a repository that changes branch under a running
 session, must show in its header and in a saved workspace. The manager asks
 here when a session has gone quiet, at most every `MIN_INTERVAL` seconds per
-session, so the cost is a few `stat`s and a `readlink` per session per
-second of output, never a subprocess. A program's OSC 7 report is
+session, and every `IDLE_SECONDS` while it stays quiet, so the cost is a few
+`stat`s and a `readlink` per session per second, never a subprocess. A program's OSC 7 report is
 untrusted: it counts only if it names an existing directory.
 """
 
@@ -20,6 +20,9 @@ QUIET_SECONDS = 0.3
 `git checkout` has finished by the time its prompt is back."""
 MIN_INTERVAL = 1.0
 """Seconds between two looks at one session, however much it prints."""
+IDLE_SECONDS = 2.0
+"""A quiet session is looked at again this often: a branch checked out from
+another terminal shows without the session printing anything."""
 
 
 def current_dir(

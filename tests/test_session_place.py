@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,8 @@ from synk_tui import session_place
 from synk_tui.events import SessionInfoChanged
 from synk_tui.ipc import invoke
 from synk_tui.persistence import load_workspace
-from synk_tui.session_place import BranchWatch, current_dir
-from tests.core_helpers import make_manager, wait_for
+from synk_tui.session_place import QUIET_SECONDS, BranchWatch, current_dir
+from tests.core_helpers import make_manager, screen_text, wait_for
 from tests.test_app_helpers import make_app, wait_ready, wait_until
 
 
@@ -71,6 +72,31 @@ async def test_checkout_in_the_session_changes_its_branch(tmp_path: Path) -> Non
         manager.write(sid, "git checkout -q -b feature-x\r")
         await wait_for(lambda: manager.info(sid).branch == "feature-x", what="feature-x")
         assert [e.branch for e in log.of(SessionInfoChanged)] == ["feature-x"]
+    finally:
+        await manager.shutdown()
+
+
+async def test_a_checkout_from_elsewhere_shows_while_the_session_is_quiet(
+    tmp_path: Path,
+) -> None:
+    project = repo(tmp_path / "a", "main")
+    manager, _log = make_manager(tmp_path)
+    await manager.start()
+    try:
+        sid = (await manager.create(project_path=str(project))).session_id
+        assert await manager.wait_ready(sid)
+        await wait_for(lambda: "test$" in screen_text(manager, sid), what="the prompt")
+
+        def quiet() -> bool:
+            printed = manager.info(sid).last_output_at
+            return printed is not None and time.time() - printed > 2 * QUIET_SECONDS
+
+        await wait_for(quiet, what="a quiet session")
+        printed = manager.info(sid).last_output_at
+        assert manager.info(sid).branch == "main"
+        subprocess.run(["git", "-C", str(project), "checkout", "-q", "-b", "elsewhere"], check=True)
+        await wait_for(lambda: manager.info(sid).branch == "elsewhere", what="elsewhere")
+        assert manager.info(sid).last_output_at == printed  # the session printed nothing
     finally:
         await manager.shutdown()
 
