@@ -29,7 +29,8 @@ grid mode, where the grid's own bindings drive synk. Like tmux's prefix,
 grid mode lasts for one action: an action key (close, new, zoom, save,
 restore, prompt, help, quit) does its action and returns to input mode on
 the selected pane, whatever the dialog's answer; only moving and marking
-stay in grid mode.
+stay in grid mode. The prefix typed twice sends the prefix key itself to
+the selected pane (tmux's `send-prefix`).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ from synk_tui.events import (
     ScreenUpdated,
     SessionClipboard,
     SessionExit,
+    SessionInfoChanged,
     SessionOutput,
     SessionReady,
 )
@@ -410,7 +412,12 @@ class SynkApp(App[None], inherit_bindings=False):
         return True
 
     def action_prefix(self) -> None:
-        """The prefix key toggles input mode and grid mode."""
+        """The prefix enters grid mode; typed again there, it goes to the program.
+
+        Like tmux's `send-prefix`: the prefix twice sends the prefix key
+        itself (ctrl+\\ is SIGQUIT in a shell) to the selected pane and
+        returns to input mode; Esc or Enter return without sending anything.
+        """
         if self.is_modal_open:
             return
         if self.command_bar.is_open:
@@ -418,6 +425,9 @@ class SynkApp(App[None], inherit_bindings=False):
             self.enter_grid_mode()
         elif self.mode == "grid":
             self.enter_input_mode()
+            tile = self.grid.selected_tile
+            if tile is not None and isinstance(tile.body, TerminalPane):
+                tile.body.send_key(self.config.keys.prefix.split(",")[0].strip())
         else:
             self.enter_grid_mode()
 
@@ -588,6 +598,12 @@ class SynkApp(App[None], inherit_bindings=False):
                 tile.body.session_exited(event.exit_code)
             self.sessions.update_tile(tile)
             self.prompts.session_exited(tile)
+
+    def on_session_info_changed(self, event: SessionInfoChanged) -> None:
+        """The session `cd`-ed or its repository changed branch: the header follows."""
+        tile = self.grid.tile(event.session_id)
+        if tile is not None:
+            self.sessions.update_tile(tile)
 
     def on_session_clipboard(self, event: SessionClipboard) -> None:
         """A program asked to set the clipboard (OSC 52): only if the config allows it.

@@ -134,3 +134,18 @@ class SessionState(SynkEvent):
 
     def to_wire(self) -> dict[str, Any]:
         return {"sessionId": self.session_id, "agentState": self.state}
+
+
+class SessionInfoChanged(SynkEvent):
+    """A session's working directory or branch changed (`cd`, `git checkout`)."""
+
+    wire_name = "session:info"
+
+    def __init__(self, session_id: int, working_dir: str, branch: str | None) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.working_dir = working_dir
+        self.branch = branch
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"sessionId": self.session_id, "workingDir": self.working_dir, "branch": self.branch}

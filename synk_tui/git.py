@@ -59,7 +59,12 @@ def find_git_dir(path: str) -> str | None:
 def current_branch(path: str) -> str | None:
     """The checked-out branch, a short commit id when detached, or None outside git."""
     git_dir = find_git_dir(path)
-    head = _read(os.path.join(git_dir, "HEAD")) if git_dir else None
+    return branch_of_head(os.path.join(git_dir, "HEAD")) if git_dir else None
+
+
+def branch_of_head(head_path: str) -> str | None:
+    """The branch a HEAD file names, a short commit id when detached, or None."""
+    head = _read(head_path)
     if not head:
         return None
     if head.startswith("ref:"):

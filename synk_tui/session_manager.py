@@ -45,6 +45,7 @@ from synk_tui.events import (
     ScreenUpdated,
     SessionClipboard,
     SessionExit,
+    SessionInfoChanged,
     SessionOutput,
     SessionReady,
     SessionState,
@@ -53,6 +54,13 @@ from synk_tui.git import current_branch
 from synk_tui.orphans import end_adopted, environ_names_session, is_subreaper
 from synk_tui.pool import ProcessPool, validate_env
 from synk_tui.pty_process import MAX_PENDING_INPUT, PtyProcess
+from synk_tui.session_place import (
+    IDLE_SECONDS,
+    MIN_INTERVAL,
+    QUIET_SECONDS,
+    BranchWatch,
+    current_dir,
+)
 
 __all__ = [
     "AgentUnavailableError",
@@ -228,6 +236,14 @@ class _Session:
         self.state_dirty = False
         """The screen changed (or input was written) since the state was last looked at."""
         self.state_checked_at = -STATE_INTERVAL
+        self.output_at = 0.0
+        """When output last arrived (perf_counter)."""
+        self.place_at = -MIN_INTERVAL
+        """When the directory and branch were last looked at (perf_counter)."""
+        self.place_timer: asyncio.TimerHandle | None = None
+        self.place_idle = False
+        """`place_timer` is the slow look at a quiet session (output brings it nearer)."""
+        self.branch_watch = BranchWatch()
 
     @property
     def emulator(self) -> TerminalEmulator:
@@ -453,6 +469,7 @@ class SessionManager:
         self._release_input(session, deliver=False)
         if session.detector is not None:
             session.detector.close()
+        _stop_looking(session)
         if session.start_task is not None and not session.start_task.done():
             session.start_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -480,6 +497,7 @@ class SessionManager:
         sessions = list(self._sessions.values())
         for session in sessions:
             self._release_input(session, deliver=False)
+            _stop_looking(session)
             if session.start_task is not None and not session.start_task.done():
                 session.start_task.cancel()
         await asyncio.gather(
@@ -692,6 +710,10 @@ class SessionManager:
         session.pending_output += data
         session.answer_bytes += len(data)
         session.info.last_output_at = time.time()
+        session.output_at = time.perf_counter()
+        if session.place_timer is None or session.place_idle:
+            _stop_looking(session)
+            self._schedule_place(session, QUIET_SECONDS)
         at_once = self._parse_handle is None or session.info.session_id == self._priority
         limit = BACKGROUND_CHUNK_BYTES if self._in_background(session) else CHUNK_BYTES
         if at_once and len(data) <= limit and not session.backlog:
@@ -712,6 +734,44 @@ class SessionManager:
             session.reading_paused = True
             session.process.set_reader(None)
         self._schedule_parse()
+
+    # -- where a session works ----------------------------------------------------
+
+    def _schedule_place(self, session: _Session, delay: float, idle: bool = False) -> None:
+        if not self._shut_down:
+            loop = asyncio.get_running_loop()
+            session.place_timer = loop.call_later(delay, self._look_at_place, session)
+            session.place_idle = idle
+
+    def _look_at_place(self, session: _Session) -> None:
+        """Once the session is quiet, follow its directory and branch.
+
+        At most every MIN_INTERVAL per session, and every IDLE_SECONDS while
+        it stays quiet (a checkout from another terminal); a few stats and a
+        readlink (see session_place.py), so the loop is never held.
+        """
+        session.place_timer = None
+        if self._sessions.get(session.info.session_id) is not session:
+            return
+        if session.exit_code is not None or session.info.status != RUNNING:
+            return
+        now = time.perf_counter()
+        wait = max(session.output_at + QUIET_SECONDS, session.place_at + MIN_INTERVAL) - now
+        if wait > 0:
+            self._schedule_place(session, wait)
+            return
+        session.place_at = now
+        info = session.info
+        process = session.process
+        pgid = process.foreground_pgid() if process is not None else None
+        directory = current_dir(session.emulator.cwd, pgid, info.pid) or info.working_dir
+        branch = session.branch_watch.branch(directory)
+        session.branch_pending = False
+        self._schedule_place(session, IDLE_SECONDS, idle=True)
+        if (directory, branch) == (info.working_dir, info.branch):
+            return
+        info.working_dir, info.branch = directory, branch
+        self._post(SessionInfoChanged(info.session_id, directory, branch))
 
     def _clipboard(self, session_id: int, text: str) -> None:
         """OSC 52 from the child goes up; the UI decides whether to pass it on."""
@@ -929,6 +989,13 @@ def _input_sent(session: _Session) -> None:
     session.answer_until = time.perf_counter() + ANSWER_SECONDS
     session.answer_bytes = 0
     session.answer_posts = 0
+
+
+def _stop_looking(session: _Session) -> None:
+    """No more looks at the session's directory (it is going away)."""
+    if session.place_timer is not None:
+        session.place_timer.cancel()
+        session.place_timer = None
 
 
 def _has_news(session: _Session) -> bool:

@@ -27,7 +27,11 @@ def key_table(keys: KeySettings) -> list[tuple[str, str]]:
         (key_label(keys.prefix), "input mode: go to grid mode (every other key goes to the pane)"),
         ("arrows, h j k l", "grid: move the selection"),
         ("1-9, 10-12", "grid: select pane N (10-12: type both digits quickly)"),
-        (f"enter, esc, {key_label(keys.prefix)}", "grid: back to input mode on the selection"),
+        ("enter, esc", "grid: back to input mode on the selection"),
+        (
+            key_label(keys.prefix),
+            f"grid: send {key_label(keys.prefix)} itself to the selected pane, back to input mode",
+        ),
         (key_label(keys.new_session), "grid: new session (pick an agent)"),
         (key_label(keys.close_session), "grid: close the selected session"),
         (key_label(keys.zoom), "grid: zoom the selected pane, and back"),

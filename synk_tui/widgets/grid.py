@@ -78,6 +78,7 @@ class PaneGrid(Widget, can_focus=True):
     | arrows, h/j/k/l | Move the selection. |
     | 1-9, 10-12 | Select pane N (10-12: two digits typed quickly). |
     | enter, escape | Back to input mode on the selection. |
+    | the prefix | (the app's) Send the prefix key to the selected pane, back to input. |
     | n / x | New session (picker) / close the selected one. |
     | z | Zoom the selected pane to the whole grid, and back. |
     | space | Mark or unmark the selected pane as a prompt target. |

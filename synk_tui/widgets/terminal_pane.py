@@ -384,6 +384,21 @@ class TerminalPane(Widget, can_focus=True):
         with contextlib.suppress(SynkError):
             self.manager.write(self.session_id, data)
 
+    def send_key(self, key: str) -> None:
+        """Send a key by its Textual name, encoded as the program asked
+        (the prefix typed twice reaches the program as the prefix itself)."""
+        emulator = self.emulator
+        if emulator is None:
+            return
+        data = encode_key(
+            key,
+            app_cursor_keys=emulator.app_cursor_keys,
+            app_keypad=emulator.app_keypad,
+            kitty_flags=emulator.kitty_keyboard_flags,
+        )
+        if data:
+            self.send(data)
+
     def screen_updated(self) -> None:
         """Repaint what changed; the app calls this on `ScreenUpdated` for the session.
 
