@@ -49,7 +49,6 @@ from textual.widget import Widget
 
 from synk_tui import paths
 from synk_tui.agents import available_agents
-from synk_tui.cli import LaunchOptions
 from synk_tui.config import Config, KeySettings
 from synk_tui.errors import MaxSessionsError, SynkError
 from synk_tui.events import (
@@ -62,6 +61,7 @@ from synk_tui.events import (
     SessionReady,
 )
 from synk_tui.garbage import FullCollections
+from synk_tui.launch_options import LaunchOptions
 from synk_tui.lifecycle import Lifecycle
 from synk_tui.outer_keys import OuterKeys
 from synk_tui.pool import PoolConfig, ProcessPool
