@@ -174,16 +174,16 @@ class SynkApp(App[None], inherit_bindings=False):
             ),
         )
         self.status_bar = StatusBar(self.config.keys, id="status-bar")
-        self.sessions = SessionTiles(self)
-        """Opens and closes sessions with their tiles; keeps the headers up to date."""
         self.prompts = PromptDispatch(self)
         """Opens the command bar and sends its prompts to the sessions."""
+        self.sessions = SessionTiles(self, closed=self.prompts.forget)
+        """Opens and closes sessions with their tiles; keeps the headers up to date."""
         self.command_bar = CommandBar(
             self.prompts.send_prompts,
             PromptHistory(paths.prompt_history_file()),
             id="command-bar",
         )
-        self.workspace = WorkspaceFlow(self)
+        self.workspace = WorkspaceFlow(self, self.sessions)
         """Save, restore, autosave, crash recovery and the quit question."""
         self._clipboard_refused: set[int] = set()
         """Sessions whose program was told once that its clipboard write was blocked."""
