@@ -52,7 +52,6 @@ from textual.widget import Widget
 
 from synk_tui import paths
 from synk_tui.agents import available_agents
-from synk_tui.cli import LaunchOptions
 from synk_tui.config import Config, KeySettings
 from synk_tui.control_commands import ControlCommands
 from synk_tui.control_path import SOCKET_ENV
@@ -69,6 +68,7 @@ from synk_tui.events import (
     SessionReady,
 )
 from synk_tui.garbage import FullCollections
+from synk_tui.launch_options import LaunchOptions
 from synk_tui.lifecycle import Lifecycle
 from synk_tui.outer_keys import OuterKeys
 from synk_tui.pool import PoolConfig, ProcessPool
@@ -186,16 +186,16 @@ class SynkApp(App[None], inherit_bindings=False):
             ),
         )
         self.status_bar = StatusBar(self.config.keys, id="status-bar")
-        self.sessions = SessionTiles(self)
-        """Opens and closes sessions with their tiles; keeps the headers up to date."""
         self.prompts = PromptDispatch(self)
         """Opens the command bar and sends its prompts to the sessions."""
+        self.sessions = SessionTiles(self, closed=self.prompts.forget)
+        """Opens and closes sessions with their tiles; keeps the headers up to date."""
         self.command_bar = CommandBar(
             self.prompts.send_prompts,
             PromptHistory(paths.prompt_history_file()),
             id="command-bar",
         )
-        self.workspace = WorkspaceFlow(self)
+        self.workspace = WorkspaceFlow(self, self.sessions)
         """Save, restore, autosave, crash recovery and the quit question."""
         self._clipboard_refused: set[int] = set()
         """Sessions whose program was told once that its clipboard write was blocked."""

@@ -16,7 +16,6 @@ import os
 import shlex
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
@@ -25,6 +24,7 @@ from synk_tui.agents import BADGES, check_agent, normalize_agent_type
 from synk_tui.config import Config, load_config
 from synk_tui.control_path import socket_path
 from synk_tui.errors import InvalidArgumentError, PersistenceError
+from synk_tui.launch_options import LaunchOptions
 from synk_tui.orphans import become_subreaper, kill_adopted_now
 from synk_tui.sanitize import safe_text
 
@@ -39,19 +39,6 @@ CONTROL_COMMANDS = frozenset({"ls", "send", "capture", "events", "invoke"})
 
 MESSAGE_LIMIT = 1000
 """Characters of one error or warning line about a saved file (its path included)."""
-
-
-@dataclass(frozen=True)
-class LaunchOptions:
-    """What the command line asked for, validated."""
-
-    project_dir: Path
-    sessions: int = 1
-    agent_type: str = "terminal"
-    restore: str | None = None
-    list_saved: bool = False
-    socket: Path | None = None
-    """The control socket to listen on (None: no socket, as in tests that build options)."""
 
 
 AGENT_NAMES = ", ".join(BADGES.values())

@@ -7,27 +7,46 @@ session's `PromptDelivery` (text, then the submit key in the way that
 agent needs; held by the manager while a session starts), the header notes
 that say it was sent, queued, delivered (an agent: once it showed it took
 the prompt) or not confirmed, and where focus goes when the bar closes.
+What this needs of the App is `PromptDispatchHost`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from textual.widget import Widget
+
+from synk_tui.app_host import AppHost
 from synk_tui.errors import SynkError
 from synk_tui.prompt_delivery import DELIVERED, FAILED, PromptDelivery
+from synk_tui.widgets.command_bar import CommandBar
 from synk_tui.widgets.message_pane import MessagePane
 from synk_tui.widgets.session_tile import SessionTile
+from synk_tui.widgets.status_bar import StatusBar
 
-if TYPE_CHECKING:
-    from synk_tui.app import SynkApp
+
+class PromptDispatchHost(AppHost, Protocol):
+    """What `PromptDispatch` needs of the App beyond `AppHost`."""
+
+    @property
+    def command_bar(self) -> CommandBar:
+        """The prompt line (made after this helper: it sends through `send_prompts`)."""
+
+    @property
+    def status_bar(self) -> StatusBar:
+        """Shows whether the bar broadcasts."""
+
+    @property
+    def focused(self) -> Widget | None:
+        """The widget with focus, if any."""
 
 
 class PromptDispatch:
     """Opens the command bar and sends what it returns to the target sessions."""
 
-    def __init__(self, app: SynkApp) -> None:
+    def __init__(self, app: PromptDispatchHost) -> None:
         self.app = app
         self.grid = app.grid
         self._origin: int | None = None

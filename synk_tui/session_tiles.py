@@ -4,7 +4,8 @@ The manager holds the sessions and the grid holds the tiles; this is the one
 place that pairs them: a session is created at the size its pane will have,
 its tile goes into the grid, and the header follows the manager's view of
 the session (busy/idle, exit code, branch, cost). The App owns one
-`SessionTiles` and routes the manager's events to it.
+`SessionTiles` and routes the manager's events to it; what this needs of the
+App is `SessionTilesHost`.
 """
 
 from __future__ import annotations
@@ -12,29 +13,46 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import Protocol
 
+from textual.geometry import Size
 from textual.widget import Widget
 
+from synk_tui.app_host import AppHost
 from synk_tui.errors import SynkError
 from synk_tui.layout import pane_size
-from synk_tui.status import parse_cost, session_state
+from synk_tui.status import CostPatterns, parse_cost, session_state
 from synk_tui.widgets.session_tile import SessionTile
 from synk_tui.widgets.status_bar import key_label
 from synk_tui.widgets.terminal_pane import TerminalPane
 
-if TYPE_CHECKING:
-    from synk_tui.app import SynkApp
+
+class SessionTilesHost(AppHost, Protocol):
+    """What `SessionTiles` needs of the App beyond `AppHost`."""
+
+    @property
+    def cost_patterns(self) -> CostPatterns:
+        """How each agent shows its cost."""
+
+    @property
+    def size(self) -> Size:
+        """The screen's size, which the panes share."""
+
+    @property
+    def session_env(self) -> dict[str, str]:
+        """Variables every session gets (its server's SYNK_SOCKET)."""
 
 
 class SessionTiles:
     """Opens and closes sessions with their tiles; keeps the headers up to date."""
 
-    def __init__(self, app: SynkApp) -> None:
+    def __init__(self, app: SessionTilesHost, closed: Callable[[int], None]) -> None:
         self.app = app
         self.manager = app.manager
         self.grid = app.grid
+        self.closed = closed
+        """Told the id of each session closed (what waited for it is forgotten)."""
 
     # ---- opening and closing -------------------------------------------------
 
@@ -145,7 +163,7 @@ class SessionTiles:
         with contextlib.suppress(SynkError):
             await self.manager.destroy(session_id)
         await self.grid.remove_tile(session_id)
-        self.app.prompts.forget(session_id)
+        self.closed(session_id)
         if self.app.mode == "input":
             self.app.enter_input_mode()
 

@@ -10,7 +10,9 @@ autosave and the question offering it back after an unclean exit, and the
 `WorkspaceFlow` is also the `persistence.WorkspaceHost` of synk: its service
 reads and fills the grid through it, and its `wire` context carries that
 service, so the wire commands (`invoke(flow.wire, "persistence:...")`) see
-zoom, selection and message panes exactly as the keys do.
+zoom, selection and message panes exactly as the keys do. What it needs of
+the App is `WorkspaceFlowHost`; it opens and closes sessions through the
+`SessionTiles` the App hands it.
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ import dataclasses
 import itertools
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
+
+from textual.screen import Screen
 
 from synk_tui import paths, persistence
 from synk_tui.agents import BADGES
+from synk_tui.app_host import AppHost
 from synk_tui.errors import PersistenceError, SynkError
 from synk_tui.ipc import WireContext
 from synk_tui.persistence import (
@@ -37,12 +42,9 @@ from synk_tui.persistence import (
 )
 from synk_tui.sanitize import safe_text
 from synk_tui.screens import ConfirmScreen, RestoreListScreen, SaveNameScreen
+from synk_tui.session_tiles import SessionTiles
 from synk_tui.widgets.message_pane import MessagePane
 from synk_tui.widgets.session_tile import SessionTile
-
-if TYPE_CHECKING:
-    from synk_tui.app import SynkApp
-
 
 MESSAGE_LIMIT = 1000
 """Characters of one notification about a saved file (its path included)."""
@@ -67,11 +69,28 @@ def agent_summary(agent_types: list[str]) -> str:
     return ", ".join(parts)
 
 
+class WorkspaceFlowHost(AppHost, Protocol):
+    """What `WorkspaceFlow` needs of the App beyond `AppHost`."""
+
+    def push_screen(
+        self, screen: Screen[Any], callback: Callable[[Any], Any] | None = None
+    ) -> object:
+        """Show a dialog; `callback` gets its answer."""
+
+    def set_interval(self, interval: float, callback: Callable[[], object]) -> object:
+        """Call `callback` every `interval` seconds (autosave)."""
+
+    def request_quit(self) -> None:
+        """End every session and exit."""
+
+
 class WorkspaceFlow:
     """Save, restore, autosave and recovery for the app's grid; the quit question."""
 
-    def __init__(self, app: SynkApp) -> None:
+    def __init__(self, app: WorkspaceFlowHost, sessions: SessionTiles) -> None:
         self.app = app
+        self.sessions = sessions
+        """Opens and closes the sessions with their tiles."""
         self.manager = app.manager
         self.grid = app.grid
         self.service = PersistenceService(self, app.options.project_dir)
@@ -98,7 +117,7 @@ class WorkspaceFlow:
         if app.options.restore:
             app.run_worker(self.restore_named(app.options.restore), group="launch")
         elif not self.offer_recovery():
-            app.sessions.open_sessions(app.options.sessions, app.options.agent_type)
+            self.sessions.open_sessions(app.options.sessions, app.options.agent_type)
 
     # ---- save --------------------------------------------------------------------
 
@@ -209,7 +228,7 @@ class WorkspaceFlow:
             path = None
         report = await self.restore_file(path) if path is not None else None
         if report is None:
-            await self.app.sessions.open_session(self.app.options.agent_type)
+            await self.sessions.open_session(self.app.options.agent_type)
 
     # ---- the host the persistence service reads and fills (persistence.WorkspaceHost) ----
 
@@ -246,7 +265,7 @@ class WorkspaceFlow:
         A session whose directory is gone or whose agent is not installed
         gets a message pane in its place; the others start normally.
         """
-        sessions = self.app.sessions
+        sessions = self.sessions
         report = RestoreReport(source)
         self.grid.zoomed_id = None
         self.grid.clear_marks()
@@ -424,7 +443,7 @@ class WorkspaceFlow:
                 return
             if answer is False:
                 persistence.discard_recovery(recovery)
-            app.sessions.open_sessions(app.options.sessions, app.options.agent_type)
+            self.sessions.open_sessions(app.options.sessions, app.options.agent_type)
 
         app.push_screen(
             ConfirmScreen(

@@ -15,8 +15,8 @@ from typing import Any
 from textual.pilot import Pilot
 
 from synk_tui.app import SynkApp
-from synk_tui.cli import LaunchOptions
 from synk_tui.config import Config
+from synk_tui.launch_options import LaunchOptions
 from synk_tui.widgets.session_tile import SessionTile
 from synk_tui.widgets.terminal_pane import TerminalPane
 from tests.core_helpers import alive, pool_config, wait_for

@@ -110,3 +110,43 @@ def test_the_check_catches_a_ui_import() -> None:
     """The rule is live: the app module itself does load the UI."""
     assert any(is_under(n, ("textual.app",)) for n in loaded_by("app"))
     assert "textual.app" in direct_imports("app")
+
+
+APP_HELPERS = ["session_tiles", "prompt_dispatch", "workspace_flow"]
+"""The App's helpers: each states what it needs as a Protocol, never takes `SynkApp`."""
+
+
+def names_app(module: str) -> list[str]:
+    """Every import of synk_tui.app or mention of `SynkApp` in synk_tui/<module>.py.
+
+    Imports under `if TYPE_CHECKING` count too: a helper's contract is its
+    own Protocol, not the concrete App.
+    """
+    tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "synk_tui.app":
+            found.append(f"line {node.lineno}: from synk_tui.app import ...")
+        elif isinstance(node, ast.Import):
+            found.extend(
+                f"line {node.lineno}: import {a.name}"
+                for a in node.names
+                if is_under(a.name, ("synk_tui.app",))
+            )
+        elif isinstance(node, ast.Name) and node.id == "SynkApp":
+            found.append(f"line {node.lineno}: SynkApp")
+        elif isinstance(node, ast.Constant) and node.value == "SynkApp":
+            found.append(f"line {node.lineno}: 'SynkApp'")
+    return found
+
+
+@pytest.mark.parametrize("module", APP_HELPERS)
+def test_app_helper_does_not_know_the_app(module: str) -> None:
+    assert names_app(module) == [], f"synk_tui/{module}.py names the App"
+
+
+def test_cli_and_app_do_not_import_each_other() -> None:
+    """cli.py imports the App (late, to run it); the App never imports cli.py."""
+    assert not any(is_under(n, ("synk_tui.cli",)) for n in direct_imports("app"))
+    assert not any(is_under(n, ("synk_tui.cli",)) for n in loaded_by("app"))
+    assert not any(is_under(n, ("synk_tui.app",)) for n in loaded_by("cli"))
