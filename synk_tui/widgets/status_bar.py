@@ -18,6 +18,7 @@ _MODE_STYLES: dict[str, str] = {
     "input": "bold black on green",
     "grid": "bold black on yellow",
     "prompt": "bold black on cyan",
+    "copy": "bold black on magenta",
 }
 
 _KEY_NAMES: dict[str, str] = {
@@ -27,6 +28,7 @@ _KEY_NAMES: dict[str, str] = {
     "space": "space",
     "enter": "enter",
     "escape": "esc",
+    "left_square_bracket": "[",
 }
 
 
@@ -48,7 +50,7 @@ class StatusBar(Widget):
     """One line of state; every field is a reactive the app sets."""
 
     mode: reactive[str] = reactive("input")
-    """input (keys go to the pane), grid (keys drive synk) or prompt (command bar)."""
+    """input (keys go to the pane), grid (keys drive synk), prompt (command bar), copy."""
 
     idle: reactive[int] = reactive(0)
     """Pre-warmed shells ready in the pool."""
@@ -79,12 +81,18 @@ class StatusBar(Widget):
             return f"{key_label(k.prefix)} grid mode"
         if self.mode == "prompt":
             return "enter send  esc cancel  \u2191\u2193 history  @2,5 / @all targets"
+        if self.mode == "copy":
+            return (
+                "\u2190\u2193\u2191\u2192 hjkl move  g/G top/bottom  v select  y copy  "
+                "/ ? search  n/N next/prev  esc/q leave"
+            )
         return (
             f"\u2190\u2193\u2191\u2192 move  {key_label(k.new_session)} new  "
             f"{key_label(k.close_session)} close  {key_label(k.zoom)} zoom  "
             f"{key_label(k.mark)} mark  {key_label(k.command_bar)} prompt  "
             f"{key_label(k.broadcast)} broadcast  {key_label(k.help)} help  "
-            f"{key_label(k.quit)} quit  {key_label(k.save)} save  {key_label(k.restore)} restore"
+            f"{key_label(k.quit)} quit  {key_label(k.save)} save  {key_label(k.restore)} restore  "
+            f"{key_label(k.copy_mode)} copy"
         )
 
     def render(self) -> Text:
