@@ -9,8 +9,11 @@ covers two columns and the cursor always sits on its first one.
 Search is a plain substring, case-insensitive unless the pattern has an
 upper-case letter (vi's smartcase). It joins every row's text once and lets
 `str.find` / `str.rfind` do the scan, so a search costs time linear in the
-scrollback, at C speed. The emulator does not expose which rows were soft
-wrapped, so a match never spans two rows.
+scrollback, at C speed. The joined text is kept until the screen changes
+(`screen_changed()`, which the pane calls on every update of the session),
+so `n` / `N` and the count of matches cost no row reading at all. The
+emulator does not expose which rows were soft wrapped, so a match never
+spans two rows.
 """
 
 from __future__ import annotations
@@ -74,10 +77,18 @@ def _char_starts(text: str) -> list[int]:
     return starts
 
 
+def _lower(text: str) -> str:
+    """`text` lower-cased, one character for one (so offsets stay valid)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(low if len(low := char.lower()) == 1 else char for char in text)
+
+
 def _fold(text: str, pattern: str) -> tuple[str, str]:
     """Smartcase: both lower-cased unless the pattern has an upper-case letter."""
     if pattern.lower() == pattern:
-        return text.lower(), pattern
+        return _lower(text), pattern
     return text, pattern
 
 
@@ -96,6 +107,8 @@ class CopyMode:
         """The direction of the last `/` (True) or `?` (False) search."""
         self.match: Match | None = None
         """The match the cursor was last moved to."""
+        self._haystack: tuple[list[str], list[int], str, str] | None = None
+        """Rows' texts, where each starts, joined, and joined lower-cased (kept)."""
 
     # -- the rows --------------------------------------------------------------
 
@@ -109,11 +122,21 @@ class CopyMode:
         """The bottom row of the screen."""
         return self.screen.rows - 1
 
-    def _texts(self) -> list[str]:
-        """Every reachable row's text, oldest first (index 0 is `first_line`)."""
-        if self.screen.alt_screen:
-            return self.screen.lines()
-        return self.screen.scrollback_lines() + self.screen.lines()
+    def screen_changed(self) -> None:
+        """The emulator was fed: the rows' texts kept for searching are stale."""
+        self._haystack = None
+
+    def _texts(self) -> tuple[list[str], list[int], str, str]:
+        """Every reachable row's text oldest first (index 0 is `first_line`),
+        where each starts in the joined text, the joined text and its lower case."""
+        if self._haystack is None:
+            if self.screen.alt_screen:
+                texts = self.screen.lines()
+            else:
+                texts = self.screen.scrollback_lines() + self.screen.lines()
+            joined = "\n".join(texts)
+            self._haystack = (texts, _row_offsets(texts), joined, _lower(joined))
+        return self._haystack
 
     def row_text(self, line: int) -> str:
         """The text of one row (right-stripped, a wide character once)."""
@@ -170,6 +193,7 @@ class CopyMode:
 
     def shift(self, lines: int) -> None:
         """Output pushed `lines` rows into the scrollback: follow the text."""
+        self._haystack = None
         line, column = self.cursor
         self.cursor = self._clamp((line - lines, column))
         if self.anchor is not None:
@@ -222,12 +246,16 @@ class CopyMode:
             return None
         return self._find(self.forward != reverse)
 
+    def _haystack_for(self, pattern: str) -> tuple[list[str], list[int], str]:
+        """(rows, their offsets, the joined text to search: lower case for smartcase)."""
+        texts, starts, joined, lowered = self._texts()
+        return texts, starts, (lowered if pattern.lower() == pattern else joined)
+
     def _find(self, forward: bool) -> Match | None:
-        texts = self._texts()
-        haystack, needle = _fold("\n".join(texts), self.pattern)
+        needle = self.pattern
         if not needle or "\n" in needle:
             return None
-        starts = _row_offsets(texts)
+        texts, starts, haystack = self._haystack_for(needle)
         line, column = self.cursor
         row = line - self.first_line
         row_text = texts[row] if 0 <= row < len(texts) else ""
@@ -255,10 +283,10 @@ class CopyMode:
 
     def count_matches(self) -> int:
         """How many times the last pattern occurs in the screen and scrollback."""
-        if not self.pattern:
+        needle = self.pattern
+        if not needle or "\n" in needle:
             return 0
-        haystack, needle = _fold("\n".join(self._texts()), self.pattern)
-        return haystack.count(needle) if needle and "\n" not in needle else 0
+        return self._haystack_for(needle)[2].count(needle)
 
     def matches_in_row(self, line: int) -> list[tuple[int, int]]:
         """The cells `[start, end)` of each match of the last pattern in one row."""

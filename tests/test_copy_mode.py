@@ -164,3 +164,21 @@ def test_search_is_linear_in_the_scrollback() -> None:
 
     small, large = cost(2_000), cost(20_000)
     assert large < small * 30
+
+
+def test_a_letter_whose_lower_case_is_longer_keeps_columns_right() -> None:
+    """'\u0130'.lower() is two characters: the match after it is still where it is."""
+    emulator = screen_with(["\u0130\u0130 x", "key here"], cols=20)
+    copy = CopyMode(emulator, (0, 0))
+    assert copy.search("here", forward=True) == Match(1, 4, 8)
+    assert copy.search("x", forward=False) == Match(0, 3, 4)
+
+
+def test_the_kept_text_is_read_again_after_the_screen_changed() -> None:
+    emulator = screen_with(["one"], cols=20)
+    copy = CopyMode(emulator, (0, 0))
+    assert copy.search("two", forward=True) is None
+    emulator.feed(b"\r\ntwo")
+    assert copy.search("two", forward=True) is None  # the kept text, until told
+    copy.screen_changed()
+    assert copy.search("two", forward=True) == Match(1, 0, 3)

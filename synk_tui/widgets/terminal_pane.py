@@ -1083,6 +1083,8 @@ class TerminalPane(Widget, can_focus=True):
         scrollback_len = emulator.scrollback_len
         grew = scrollback_len - self._scrollback_len
         self._scrollback_len = scrollback_len
+        if self._copy is not None:
+            self._copy.screen_changed()
         if (self.scrollback_offset > 0 or self._copy is not None) and grew > 0:
             # Keep the lines the person is reading where they are.
             if self._copy is not None:
