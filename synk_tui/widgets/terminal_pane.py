@@ -749,6 +749,13 @@ class TerminalPane(Widget, can_focus=True):
         emulator = self.emulator
         if emulator is not None:
             emulator.take_dirty()  # all of it is repainted now
+            grew = emulator.scrollback_len - self._scrollback_len
+            if self._copy is not None:
+                self._copy.screen_changed()
+                if grew > 0:  # output while hidden: the copy cursor stays on its text
+                    self._copy.shift(grew)
+                    self._selection = self._copy.selection
+                    self.scrollback_offset += grew
             self._scrollback_len = emulator.scrollback_len
             self._screen_shape = (emulator.cols, emulator.rows)
         self._move_cursor(emulator)
