@@ -107,6 +107,7 @@ _BINDING_IDS: dict[str, str] = {
     "restore": "grid.restore",
     "help": "grid.help",
     "quit": "grid.quit",
+    "copy_mode": "grid.copy_mode",
 }
 """`[keys]` setting -> the id of the binding it rebinds."""
 
@@ -146,7 +147,8 @@ class SynkApp(App[None], inherit_bindings=False):
     """Only the prefix: in input mode every other key belongs to the pane."""
 
     mode: reactive[str] = reactive("input")
-    """`input` (keys go to the pane), `grid` (keys drive synk) or `prompt` (command bar)."""
+    """`input` (keys go to the pane), `grid` (keys drive synk), `prompt` (command
+    bar) or `copy` (the focused pane is in copy mode)."""
 
     def __init__(
         self,
@@ -392,7 +394,8 @@ class SynkApp(App[None], inherit_bindings=False):
             return
         for ancestor in chain:
             if isinstance(ancestor, SessionTile):
-                self.mode = "input"
+                in_copy = isinstance(ancestor.body, TerminalPane) and ancestor.body.in_copy_mode
+                self.mode = "copy" if in_copy else "input"
                 self.grid.select(ancestor.session_id)
                 return
             if ancestor is self.command_bar:
@@ -434,6 +437,15 @@ class SynkApp(App[None], inherit_bindings=False):
     def action_input_mode(self) -> None:
         """Back to input mode on the selected pane."""
         self.enter_input_mode()
+
+    def action_copy_mode(self) -> None:
+        """Grid key `[`: the selected pane's copy mode (keyboard cursor, selection, search)."""
+        tile = self.grid.selected_tile
+        if tile is None or not isinstance(tile.body, TerminalPane):
+            return
+        if tile.body.enter_copy_mode():
+            self.enter_input_mode(tile)
+            self.mode = "copy"
 
     def action_new_session(self) -> None:
         """Pick an agent (unavailable ones show why), then open a session.
@@ -544,6 +556,11 @@ class SynkApp(App[None], inherit_bindings=False):
         tile = self.grid.tile(event.pane.session_id)
         if tile is not None and not self.command_bar.is_open:
             self.enter_input_mode(tile)
+
+    def on_terminal_pane_copy_mode_changed(self, event: TerminalPane.CopyModeChanged) -> None:
+        """The status bar says COPY while the focused pane is in copy mode."""
+        if event.pane.has_focus and self.mode in ("input", "copy"):
+            self.mode = "copy" if event.active else "input"
 
     def on_terminal_pane_bell(self, event: TerminalPane.Bell) -> None:
         """An agent ringing the bell usually waits for its person: say so in its header."""

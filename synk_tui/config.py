@@ -63,6 +63,7 @@ class KeySettings:
     restore: str = "o"
     help: str = "question_mark"
     quit: str = "q"
+    copy_mode: str = "left_square_bracket"
 
 
 @dataclass

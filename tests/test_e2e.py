@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -351,3 +352,43 @@ def test_synk_send_and_capture_drive_a_running_synk(synk_in_tmux: Callable[..., 
     assert not synk.control_socket.exists()
     gone = synk.control("ls")
     assert gone.returncode == 1 and gone.stderr.startswith("synk: error: no synk server")
+
+
+def test_copy_mode_searches_highlights_and_copies(synk_in_tmux: Callable[..., Synk]) -> None:
+    synk = synk_in_tmux("-n", "1")
+    synk.tmux("set-option", "-g", "set-clipboard", "on")  # synk's OSC 52 becomes a buffer
+    synk.wait_for(all_prompts(1), "the prompt")
+    synk.wait_for(lambda lines: "INPUT" in lines[-1], "input mode")
+    # the command line itself does not hold the word searched for
+    synk.text("w=nee; echo ${w}dle-one; seq 1 100; echo END")
+    synk.keys("Enter")
+    synk.wait_for(lambda lines: any(line.strip().endswith("END") for line in lines), "output")
+    assert not any("needle-one" in line for line in synk.screen())  # scrolled off
+
+    synk.keys("C-\\", "[")
+    synk.wait_for(lambda lines: "COPY" in lines[-1], "COPY in the status bar")
+    synk.keys("?")
+    synk.text("needle")
+    synk.keys("Enter")
+    synk.wait_for(lambda lines: "needle: 1 found" in "\n".join(lines), "the search result")
+    row = next(line for line in synk.screen() if "needle-one" in line)
+    assert "needle-one" in row
+    # the match is drawn with its own attributes: an SGR sequence right before it
+    # the match is drawn in its own style: an SGR change where it starts and
+    # ends (its first cell is the copy cursor, in reverse video)
+    styled = synk.tmux("capture-pane", "-p", "-e", "-t", "0").splitlines()
+    match_row = next(line for line in styled if "eedle" in line)
+    sgr = r"(?:\x1b\[[0-9;]*m)+"
+    assert re.search(f"{sgr}n{sgr}eedle{sgr}-one", match_row)
+
+    # select to the end of the line and copy: it reaches the terminal's clipboard
+    synk.keys("v", "$", "y")
+    synk.wait_for(lambda lines: "INPUT" in lines[-1], "back to input mode after y")
+    poll(
+        lambda: synk.tmux("show-buffer") == "needle-one" if _has_buffer(synk) else False,
+        what="the copied text in tmux's buffer",
+    )
+
+
+def _has_buffer(synk: Synk) -> bool:
+    return bool(synk.tmux("list-buffers"))

@@ -38,6 +38,7 @@ GRID_APP_ACTIONS = frozenset(
         "restore_workspace",
         "help",
         "quit_synk",
+        "copy_mode",
     }
 )
 """App actions bound by the grid: the app runs them only while the grid has focus."""
@@ -71,6 +72,7 @@ class PaneGrid(Widget, can_focus=True):
         Binding("o", "app.restore_workspace", "Restore", priority=True, id="grid.restore"),
         Binding("question_mark", "app.help", "Help", priority=True, id="grid.help"),
         Binding("q", "app.quit_synk", "Quit", priority=True, id="grid.quit"),
+        Binding("left_square_bracket", "app.copy_mode", "Copy", priority=True, id="grid.copy_mode"),
     ]
     """
     | Key(s) | Description |

@@ -23,6 +23,7 @@ _MODE_STYLES: dict[str, str] = {
     "input": "bold black on green",
     "grid": "bold black on yellow",
     "prompt": "bold black on cyan",
+    "copy": "bold black on magenta",
 }
 
 MODE, HELP, FLAGS, HINTS, POOL = 1000, 900, 800, 700, 0
@@ -44,6 +45,7 @@ _KEY_NAMES: dict[str, str] = {
     "space": "space",
     "enter": "enter",
     "escape": "esc",
+    "left_square_bracket": "[",
 }
 
 
@@ -65,7 +67,7 @@ class StatusBar(Widget):
     """One line of state; every field is a reactive the app sets."""
 
     mode: reactive[str] = reactive("input")
-    """input (keys go to the pane), grid (keys drive synk) or prompt (command bar)."""
+    """input (keys go to the pane), grid (keys drive synk), prompt (command bar), copy."""
 
     idle: reactive[int] = reactive(0)
     """Pre-warmed shells ready in the pool."""
@@ -100,6 +102,16 @@ class StatusBar(Widget):
             return [f"{key_label(k.prefix)} grid mode"]
         if self.mode == "prompt":
             return ["enter send", "esc cancel", "\u2191\u2193 history", "@2,5 / @all targets"]
+        if self.mode == "copy":
+            return [
+                "\u2190\u2193\u2191\u2192 hjkl move",
+                "v select",
+                "y copy",
+                "/ ? search",
+                "n/N next/prev",
+                "esc/q leave",
+                "g/G top/bottom",
+            ]
         return [
             "\u2190\u2193\u2191\u2192 move",
             f"{key_label(k.new_session)} new",
@@ -111,6 +123,7 @@ class StatusBar(Widget):
             f"{key_label(k.save)} save",
             f"{key_label(k.restore)} restore",
             f"{key_label(k.quit)} quit",
+            f"{key_label(k.copy_mode)} copy",
         ]
 
     def help_hint(self) -> str:

@@ -24,6 +24,12 @@ there is scrollback to show, shift+PgUp/PgDn. The wheel scrolls the
 scrollback unless the child asked for mouse reports; a left drag (with shift
 held when the child captures the mouse) selects text and copies it to the
 outer terminal's clipboard with OSC 52 (`App.copy_to_clipboard`).
+
+Copy mode (`enter_copy_mode`, the app's grid key `[`) takes every key
+instead: a cursor moves over the screen and scrollback (`synk_tui.copy_mode`
+does the work), `v`/space selects, `y`/Enter copies as a mouse selection
+does, `/` and `?` search with a prompt drawn on the pane's bottom row, and
+the matches are highlighted. Esc or `q` leaves.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
 
+from synk_tui.copy_mode import SEARCH_PATTERN_LIMIT, CopyMode
 from synk_tui.emulator import (
     ATTR_BLINK,
     ATTR_BOLD,
@@ -216,12 +223,16 @@ class TerminalPane(Widget, can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "terminal-pane--indicator",
         "terminal-pane--selection",
+        "terminal-pane--match",
+        "terminal-pane--prompt",
     }
     """
     | Class | Description |
     | :- | :- |
     | `terminal-pane--indicator` | The scrollback and exit labels. |
     | `terminal-pane--selection` | Extra style for selected text (it is also reversed). |
+    | `terminal-pane--match` | Search matches in copy mode. |
+    | `terminal-pane--prompt` | The copy-mode search prompt. |
     """
 
     DEFAULT_CSS = """
@@ -234,6 +245,14 @@ class TerminalPane(Widget, can_focus=True):
             background: $warning;
             color: $text;
             text-style: bold;
+        }
+        & > .terminal-pane--match {
+            background: $warning-darken-1;
+            color: $text;
+        }
+        & > .terminal-pane--prompt {
+            background: $panel;
+            color: $text;
         }
     }
     """
@@ -290,6 +309,19 @@ class TerminalPane(Widget, can_focus=True):
         @property
         def control(self) -> TerminalPane:
             """The pane the text came from."""
+            return self.pane
+
+    class CopyModeChanged(Message):
+        """The pane entered (`active`) or left copy mode (the status bar says COPY)."""
+
+        def __init__(self, pane: TerminalPane, active: bool) -> None:
+            super().__init__()
+            self.pane = pane
+            self.active = active
+
+        @property
+        def control(self) -> TerminalPane:
+            """The pane whose mode changed."""
             return self.pane
 
     class TitleChanged(Message):
@@ -365,6 +397,13 @@ class TerminalPane(Widget, can_focus=True):
         self._selection: tuple[tuple[int, int], tuple[int, int]] | None = None
         self._selecting = False
         self._mouse_reporting = False
+        self._copy: CopyMode | None = None
+        """The copy-mode cursor, selection and search, while in copy mode."""
+        self._search_prompt: str | None = None
+        """What is typed after `/` or `?`, while the search prompt is open."""
+        self._search_forward = True
+        self._copy_status = ""
+        """The result of the last search, shown in the copy-mode label."""
 
     # -- the session -----------------------------------------------------------
 
@@ -570,6 +609,158 @@ class TerminalPane(Widget, can_focus=True):
         end = last_col + 1 if index == last_line else width
         return start, end
 
+    # -- copy mode ---------------------------------------------------------------
+
+    @property
+    def in_copy_mode(self) -> bool:
+        """Keys move a cursor over screen and scrollback instead of reaching the child."""
+        return self._copy is not None
+
+    @property
+    def copy_mode(self) -> CopyMode | None:
+        """The copy-mode state (cursor, selection, search), or None outside copy mode."""
+        return self._copy
+
+    def enter_copy_mode(self) -> bool:
+        """Start copy mode at the terminal's cursor (or the view's top when scrolled back)."""
+        emulator = self.emulator
+        if emulator is None:
+            return False
+        if self._copy is not None:
+            return True
+        self.clear_selection()
+        if self.scrollback_offset > 0:
+            start = (-self.scrollback_offset, 0)
+        else:
+            x, y = emulator.cursor
+            start = (y, x)
+        self._copy = CopyMode(emulator, start)
+        self._search_prompt = None
+        self._copy_status = ""
+        self._move_cursor(emulator)
+        self.refresh()
+        self.post_message(self.CopyModeChanged(self, True))
+        return True
+
+    def leave_copy_mode(self) -> None:
+        """Back to live output; keys go to the child again."""
+        if self._copy is None:
+            return
+        self._copy = None
+        self._search_prompt = None
+        self._selection = None
+        self.scroll_to_live()
+        self._move_cursor(self.emulator)
+        self.refresh()
+        self.post_message(self.CopyModeChanged(self, False))
+
+    def _copy_key(self, key: str, character: str | None) -> None:
+        """One key in copy mode (or in its search prompt)."""
+        copy = self._copy
+        if copy is None:
+            return
+        if self._search_prompt is not None:
+            self._search_key(key, character)
+            return
+        page = max(1, self.size.height - 1)
+        if key == "escape" or character == "q":
+            self.leave_copy_mode()
+            return
+        if character == "y" or key == "enter":
+            self._copy_and_leave()
+            return
+        if key in ("left", "h"):
+            copy.move(columns=-1)
+        elif key in ("right", "l"):
+            copy.move(columns=1)
+        elif key in ("up", "k"):
+            copy.move(lines=-1)
+        elif key in ("down", "j"):
+            copy.move(lines=1)
+        elif key in ("pageup", "shift+pageup", "ctrl+b"):
+            copy.move(lines=-page)
+        elif key in ("pagedown", "shift+pagedown", "ctrl+f"):
+            copy.move(lines=page)
+        elif character == "g":
+            copy.top()
+        elif character == "G":
+            copy.bottom()
+        elif key == "home" or character == "0":
+            copy.line_start()
+        elif key == "end" or character == "$":
+            copy.line_end()
+        elif character == "v" or key == "space":
+            copy.toggle_selection()
+        elif character in ("/", "?"):
+            self._search_forward = character == "/"
+            self._search_prompt = ""
+        elif character in ("n", "N"):
+            self._show_match(copy.next_match(reverse=character == "N") is not None)
+        self._follow_copy_cursor()
+
+    def _search_key(self, key: str, character: str | None) -> None:
+        """A key typed into the search prompt: Enter searches, Esc closes it."""
+        copy = self._copy
+        typed = self._search_prompt
+        if copy is None or typed is None:
+            return
+        if key == "escape":
+            self._search_prompt = None
+        elif key == "enter":
+            self._search_prompt = None
+            if typed:
+                self._show_match(copy.search(typed, self._search_forward) is not None)
+        elif key in ("backspace", "ctrl+h"):
+            self._search_prompt = typed[:-1]
+        elif character is not None:
+            self._type_search(character)
+            return
+        self._follow_copy_cursor()
+
+    def _type_search(self, text: str) -> None:
+        """Add typed or pasted text to the search prompt (one line, bounded)."""
+        typed = self._search_prompt or ""
+        line = "".join(char for char in text.split("\n", 1)[0] if char.isprintable())
+        self._search_prompt = (typed + line)[:SEARCH_PATTERN_LIMIT]
+        self.refresh(Region(0, self.size.height - 1, self.size.width, 1))
+
+    def _show_match(self, found: bool) -> None:
+        """Put the search's result in the copy-mode label."""
+        copy = self._copy
+        if copy is None:
+            return
+        pattern = safe_text(copy.pattern, 40)
+        if found:
+            self._copy_status = f" {pattern}: {copy.count_matches()} found"
+        else:
+            self._copy_status = f" {pattern}: not found"
+
+    def _copy_and_leave(self) -> None:
+        """`y` / Enter: copy the selection (OSC 52, as a mouse selection) and leave."""
+        copy = self._copy
+        if copy is None or copy.selection is None:
+            return
+        self._selection = copy.selection
+        self.copy_selection()
+        self.leave_copy_mode()
+
+    def _follow_copy_cursor(self) -> None:
+        """Scroll the view so the copy cursor shows; the selection follows it."""
+        copy = self._copy
+        if copy is None:
+            return
+        self._selection = copy.selection
+        line = copy.cursor[0]
+        height = max(1, self.size.height)
+        offset = self.scrollback_offset
+        if line + offset < 0:
+            offset = -line
+        elif line + offset >= height:
+            offset = height - 1 - line
+        if offset != self.scrollback_offset:
+            self.scrollback_offset = offset  # repaints everything
+        self.refresh()
+
     # -- lifecycle ---------------------------------------------------------------
 
     def on_mount(self) -> None:
@@ -583,6 +774,13 @@ class TerminalPane(Widget, can_focus=True):
         emulator = self.emulator
         if emulator is not None:
             emulator.take_dirty()  # all of it is repainted now
+            grew = emulator.scrollback_len - self._scrollback_len
+            if self._copy is not None:
+                self._copy.screen_changed()
+                if grew > 0:  # output while hidden: the copy cursor stays on its text
+                    self._copy.shift(grew)
+                    self._selection = self._copy.selection
+                    self.scrollback_offset += grew
             self._scrollback_len = emulator.scrollback_len
             self._screen_shape = (emulator.cols, emulator.rows)
         self._move_cursor(emulator)
@@ -643,6 +841,11 @@ class TerminalPane(Widget, can_focus=True):
         key = event.key
         if emulator is None:
             return
+        if self._copy is not None:
+            event.stop()
+            event.prevent_default()
+            self._copy_key(key, event.character if event.is_printable else None)
+            return
         if key in ("shift+pageup", "shift+pagedown") and not emulator.alt_screen:
             # The pane's own, as in xterm (even with no scrollback yet, so the
             # shell never sees a key it would print as junk); in the alternate
@@ -691,6 +894,11 @@ class TerminalPane(Widget, can_focus=True):
         emulator = self.emulator
         if emulator is None or not event.text:
             return
+        if self._copy is not None:
+            if self._search_prompt is not None:  # pasted into the search prompt
+                self._type_search(event.text)
+                return
+            self.leave_copy_mode()
         self.scroll_to_live()
         self.clear_selection()
         self.send(encode_paste(event.text, emulator.bracketed_paste))
@@ -743,6 +951,7 @@ class TerminalPane(Widget, can_focus=True):
             self._report("press", event, emulator)
             return
         if event.button == 1:
+            self.leave_copy_mode()
             self.clear_selection()
             point = self._content_point(event)
             self._selection = (point, point)
@@ -880,6 +1089,8 @@ class TerminalPane(Widget, can_focus=True):
         """Where the cursor belongs in the view now, or None when it is not drawn."""
         if not (self._has_keys and emulator.cursor_visible and self.exit_code is None):
             return None
+        if self._copy is not None:
+            return None  # the copy-mode cursor is drawn instead
         x, y = emulator.cursor
         view_y = y + self.scrollback_offset
         if not 0 <= view_y < self.size.height:
@@ -915,8 +1126,13 @@ class TerminalPane(Widget, can_focus=True):
         scrollback_len = emulator.scrollback_len
         grew = scrollback_len - self._scrollback_len
         self._scrollback_len = scrollback_len
-        if self.scrollback_offset > 0 and grew > 0:
+        if self._copy is not None:
+            self._copy.screen_changed()
+        if (self.scrollback_offset > 0 or self._copy is not None) and grew > 0:
             # Keep the lines the person is reading where they are.
+            if self._copy is not None:
+                self._copy.shift(grew)
+                self._selection = self._copy.selection
             self.scrollback_offset += grew  # its watcher repaints everything
             return
         if shape != self._screen_shape:
@@ -924,7 +1140,7 @@ class TerminalPane(Widget, can_focus=True):
             self._move_cursor(emulator)
             self.refresh()
             return
-        if self._selection is not None and dirty and not self._selecting:
+        if self._selection is not None and dirty and not self._selecting and self._copy is None:
             lines = [line for line, _ in self._selection]
             if any(min(lines) <= row <= max(lines) for row in dirty):
                 self.clear_selection()  # the selected text is gone
@@ -992,6 +1208,8 @@ class TerminalPane(Widget, can_focus=True):
             strip = cached
         if held is None:
             self._drawn_frame[y] = strip
+        if self._copy is not None:
+            strip = self._draw_matches(strip, index)
         columns = self._selection_columns(index, width)
         if columns is not None:
             selection = self.get_component_rich_style("terminal-pane--selection", partial=True)
@@ -999,8 +1217,17 @@ class TerminalPane(Widget, can_focus=True):
         cursor = self._cursor_at
         if cursor is not None and cursor[1] == y:
             strip = self._draw_cursor(strip, cursor[0], emulator.cursor_shape)
+        copy = self._copy
+        if copy is not None and copy.cursor[0] == index:
+            strip = _overlay(strip, copy.cursor[1], copy.cursor[1] + 1, None, invert=True)
+        if copy is not None and self._search_prompt is not None and y == self.size.height - 1:
+            return self._draw_search_prompt(width)
         label = ""
-        if y == 0 and self.scrollback_offset > 0:
+        if y == 0 and copy is not None:
+            label = (
+                f" COPY [{self.scrollback_offset}/{emulator.scrollback_len}]{self._copy_status} "
+            )
+        elif y == 0 and self.scrollback_offset > 0:
             label = f" scrollback {self.scrollback_offset}/{emulator.scrollback_len} · End: live "
         elif y == self.size.height - 1 and self.exit_code is not None:
             hint = f"\u00b7 {self.exit_hint} " if self.exit_hint else ""
@@ -1011,6 +1238,27 @@ class TerminalPane(Widget, can_focus=True):
             left = strip.crop(0, max(0, width - cell_len(label)))
             strip = Strip.join([left, Strip([Segment(label, label_style)], cell_len(label))])
         return strip
+
+    def _draw_matches(self, strip: Strip, index: int) -> Strip:
+        """Highlight the copy-mode search matches in one row."""
+        copy = self._copy
+        if copy is None or not copy.pattern:
+            return strip
+        spans = copy.matches_in_row(index)
+        if spans:
+            style = self.get_component_rich_style("terminal-pane--match")
+            for start, end in spans:
+                strip = _overlay(strip, start, end, style, invert=False)
+        return strip
+
+    def _draw_search_prompt(self, width: int) -> Strip:
+        """The bottom row while a search is typed: `/pattern` or `?pattern`."""
+        style = self.get_component_rich_style("terminal-pane--prompt")
+        typed = safe_text(self._search_prompt or "", SEARCH_PATTERN_LIMIT)
+        text = ("/" if self._search_forward else "?") + typed + "\u2588"
+        text = text[-width:] if width > 0 else ""
+        strip = Strip([Segment(text, style)], cell_len(text))
+        return strip.adjust_cell_length(width, style)
 
     def _draw_cursor(self, strip: Strip, x: int, shape: int) -> Strip:
         """The cursor cell in the shape the child chose (DECSCUSR)."""
